@@ -1,0 +1,63 @@
+# Quita — the two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+QUITA := $(VENV)/bin/quita
+PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+HTMX_VERSION := 2.0.4
+HTMX := core/web/static/vendor/htmx.min.js
+DEMO_DIR := var/demo
+DEMO_CONFIG := $(DEMO_DIR)/quita.toml
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install run test test-sqlite test-postgres browser demo clean
+
+install: $(VENV)/.installed $(HTMX)
+
+$(VENV)/.installed: pyproject.toml examples/quita-plugin-example/pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[test]"
+	touch $@
+
+# htmx comes from the npm registry at install time (not committed).
+$(HTMX):
+	mkdir -p $(dir $@) build/npm
+	cd build/npm && npm pack --silent htmx.org@$(HTMX_VERSION) >/dev/null
+	tar -xzf build/npm/htmx.org-$(HTMX_VERSION).tgz -C build/npm
+	cp build/npm/package/dist/htmx.min.js $@
+
+# Demo: SQLite database with realistic data, admin user "admin" / password "admin".
+$(DEMO_DIR)/.loaded: | install
+	mkdir -p $(DEMO_DIR)
+	QUITA_CONFIG=$(DEMO_CONFIG) $(QUITA) init --database sqlite:///$(abspath $(DEMO_DIR))/quita.db
+	QUITA_CONFIG=$(DEMO_CONFIG) $(QUITA) demo --customers 3000
+	touch $@
+
+demo: $(DEMO_DIR)/.loaded
+
+run: install demo
+	QUITA_CONFIG=$(DEMO_CONFIG) $(QUITA) db upgrade
+	@echo "Acesse http://$(HOST):$(PORT)/  (usuário: admin, senha: admin)"
+	QUITA_CONFIG=$(DEMO_CONFIG) $(QUITA) serve --host $(HOST) --port $(PORT)
+
+# Browser tests drive Debian's Chromium (never a downloaded browser).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Instalando chromium (Debian)…"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+test: install browser
+	$(MAKE) test-sqlite
+	$(MAKE) test-postgres
+
+test-sqlite:
+	QUITA_TEST_DATABASE_URL=sqlite $(PY) -m pytest -q -p no:cacheprovider
+
+test-postgres:
+	QUITA_TEST_DATABASE_URL=$(PG_TEST_URL) $(PY) -m pytest -q -p no:cacheprovider
+
+clean:
+	rm -rf $(VENV) build var

@@ -1,0 +1,1 @@
+"""Perfis bancários (boleto, PIX, CNAB) — built-in Quita plugin (see plugin.py)."""

@@ -1,0 +1,1 @@
+"""NFS-e — built-in Quita plugin (see plugin.py)."""

@@ -1,0 +1,1 @@
+"""Contas a pagar — built-in Quita plugin (see plugin.py)."""

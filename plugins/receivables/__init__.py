@@ -1,0 +1,1 @@
+"""Contas a receber — built-in Quita plugin (see plugin.py)."""

@@ -1,0 +1,1 @@
+"""Conciliação bancária — built-in Quita plugin (see plugin.py)."""

@@ -1,0 +1,98 @@
+"""Test harness shared by kernel and plugin tests.
+
+The database comes from QUITA_TEST_DATABASE_URL (default: a fresh SQLite file per test session);
+`make test` runs the whole suite once on SQLite and once on PostgreSQL. The schema is built by the
+real migration path (`core.migrate.upgrade`) once per session; each test that uses the database
+gets empty tables afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from core.config import BUILTIN_PLUGINS, parse_config
+from core.runtime import bootstrap, set_current
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def _test_url(tmp_dir: Path) -> str:
+    url = os.environ.get("QUITA_TEST_DATABASE_URL", "sqlite")
+    if url == "sqlite":
+        return f"sqlite:///{tmp_dir / 'quita-test.db'}"
+    return url
+
+
+def reset_database(url: str) -> None:
+    """Drop everything so migrations start from an empty database."""
+    if url.startswith("sqlite"):
+        path = url.removeprefix("sqlite:///")
+        for suffix in ("", "-wal", "-shm"):
+            Path(path + suffix).unlink(missing_ok=True)
+        return
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def make_config(url: str, enabled=BUILTIN_PLUGINS, plugin_settings=None, **app):
+    raw = {"database": {"url": url}, "plugins": {"enabled": list(enabled), **(plugin_settings or {})}}
+    if app:
+        raw["app"] = app
+    return parse_config(raw)
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    url = _test_url(tmp_path_factory.mktemp("db"))
+    reset_database(url)
+    from core import migrate
+
+    rt = bootstrap(make_config(url), make_current=False)
+    migrate.upgrade(rt)
+    rt.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def is_postgres(database_url) -> bool:
+    return database_url.startswith("postgresql")
+
+
+@pytest.fixture
+def runtime(database_url):
+    """A runtime with every built-in plugin enabled, current for the test; tables emptied after."""
+    rt = bootstrap(make_config(database_url))
+    yield rt
+    truncate_all(rt.engine)
+    set_current(None)
+    rt.dispose()
+
+
+def truncate_all(engine) -> None:
+    from core.model import Base
+
+    with engine.connect() as conn:
+        names = [t.name for t in Base.metadata.sorted_tables if conn.dialect.has_table(conn, t.name)]
+    if not names:
+        return
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            conn.execute(text("TRUNCATE " + ", ".join(f'"{n}"' for n in names) + " RESTART IDENTITY CASCADE"))
+        return
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        for n in reversed(names):
+            conn.exec_driver_sql(f'DELETE FROM "{n}"')
+        if conn.dialect.has_table(conn, "sqlite_sequence"):
+            conn.exec_driver_sql("DELETE FROM sqlite_sequence")
+        conn.exec_driver_sql("COMMIT")
+        conn.exec_driver_sql("PRAGMA foreign_keys=ON")
