@@ -11,6 +11,9 @@ import core.models as models
 
 MIGRATIONS = Path(__file__).parent / "migrations" / "versions"
 
+# Kernel areas that implement hooks in their own module (registered as "core.<area>…", always on).
+KERNEL_PARTS: list[str] = []
+
 
 @hookimpl
 def register_migrations(register):

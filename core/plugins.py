@@ -138,6 +138,8 @@ def load_plugins(config: Config, *, extra: dict[str, ModuleType] | None = None) 
     from core import builtin_plugin
 
     plugins.pm.register(builtin_plugin, name=KERNEL)
+    for part in builtin_plugin.KERNEL_PARTS:
+        plugins.pm.register(importlib.import_module(part), name=part)
     plugins.infos[KERNEL] = PluginInfo(KERNEL, builtin_plugin.__name__, _kernel_version(), "quita",
                                        enabled=True, label="Núcleo")
 
