@@ -14,7 +14,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from typing import Callable, Iterator
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session
 
 READONLY_OPTION = "quita_readonly"
@@ -44,6 +44,8 @@ def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
         readonly = conn.get_execution_options().get(READONLY_OPTION, False)
+        # query_only makes SQLite itself refuse any write inside a read-only unit of work.
+        conn.exec_driver_sql(f"PRAGMA query_only={'ON' if readonly else 'OFF'}")
         conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
 
 
@@ -61,6 +63,10 @@ def after_commit(session: Session, fn: Callable[[], None]) -> None:
 def unit_of_work(engine: Engine | None = None, *, readonly: bool = False) -> Iterator[Session]:
     """Open a session in one transaction; commit at the end, roll back on error.
 
+    `readonly=True` is for pages and reports: a plain (deferred) BEGIN on SQLite so readers never
+    queue behind writers, `SET TRANSACTION READ ONLY` on PostgreSQL, and an error if anything was
+    changed. Objects stay usable after the block (no expiry).
+
     With no engine given, the current runtime's engine is used (`core.runtime.current()`).
     """
     if engine is None:
@@ -71,9 +77,11 @@ def unit_of_work(engine: Engine | None = None, *, readonly: bool = False) -> Ite
     session = Session(bind, expire_on_commit=False, autoflush=True)
     try:
         with session.begin():
+            if readonly and bind.dialect.name == "postgresql":
+                session.execute(text("SET TRANSACTION READ ONLY"))
             yield session
-            if readonly:
-                session.rollback()
+            if readonly and (session.new or session.dirty or session.deleted):
+                raise RuntimeError("unidade de trabalho somente leitura não pode gravar")
     except BaseException:
         session.info.pop("after_commit", None)
         session.close()

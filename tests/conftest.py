@@ -42,6 +42,16 @@ def reset_database(url: str) -> None:
     engine.dispose()
 
 
+def pytest_collection_modifyitems(config, items):
+    """Tests marked `postgres_only` run in the PostgreSQL suite; the SQLite suite skips them."""
+    if os.environ.get("QUITA_TEST_DATABASE_URL", "sqlite").startswith("postgresql"):
+        return
+    skip = pytest.mark.skip(reason="precisa de PostgreSQL (QUITA_TEST_DATABASE_URL=postgresql+psycopg://…)")
+    for item in items:
+        if "postgres_only" in item.keywords:
+            item.add_marker(skip)
+
+
 def make_config(url: str, enabled=BUILTIN_PLUGINS, plugin_settings=None, **app):
     raw = {"database": {"url": url}, "plugins": {"enabled": list(enabled), **(plugin_settings or {})}}
     if app:
@@ -87,12 +97,19 @@ def truncate_all(engine) -> None:
         with engine.begin() as conn:
             conn.execute(text("TRUNCATE " + ", ".join(f'"{n}"' for n in names) + " RESTART IDENTITY CASCADE"))
         return
-    with engine.connect() as conn:
-        conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    raw = engine.raw_connection()  # plain DBAPI: the engine's BEGIN IMMEDIATE listener stays out of the way
+    try:
+        cur = raw.cursor()
+        cur.execute("PRAGMA foreign_keys=OFF")
+        cur.execute("BEGIN IMMEDIATE")
         for n in reversed(names):
-            conn.exec_driver_sql(f'DELETE FROM "{n}"')
-        if conn.dialect.has_table(conn, "sqlite_sequence"):
-            conn.exec_driver_sql("DELETE FROM sqlite_sequence")
-        conn.exec_driver_sql("COMMIT")
-        conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+            cur.execute(f'DELETE FROM "{n}"')
+        cur.execute("DELETE FROM sqlite_sequence WHERE 1") if _has_sqlite_sequence(cur) else None
+        cur.execute("COMMIT")
+        cur.execute("PRAGMA foreign_keys=ON")
+    finally:
+        raw.close()
+
+
+def _has_sqlite_sequence(cur) -> bool:
+    return cur.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'").fetchone() is not None

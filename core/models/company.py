@@ -38,3 +38,14 @@ class Company(Document):
     protect_before: Mapped[date | None] = field(
         Date, label="Proteger lançamentos anteriores a",
         help="Nenhum lançamento contábil pode ser criado, alterado ou excluído nesta data ou antes dela.")
+
+    def validate(self, session) -> None:
+        """The CNPJ is required and valid (numeric or the alphanumeric CNPJ of July 2026); stored
+        normalized (uppercase, no punctuation)."""
+        from core.br.documents import validate_document
+        from core.errors import ValidationError
+
+        try:
+            self.cnpj = validate_document(self.cnpj, "PJ")
+        except ValueError as exc:
+            raise ValidationError(str(exc), field="cnpj") from exc

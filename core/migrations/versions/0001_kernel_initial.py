@@ -24,6 +24,27 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_app_role')),
     sa.UniqueConstraint('name', name=op.f('uq_app_role_name'))
     )
+    op.create_table('audit_log',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('username', sa.String(length=60), nullable=True),
+    sa.Column('company_id', sa.Integer(), nullable=True),
+    sa.Column('action', sa.String(length=120), nullable=False),
+    sa.Column('target_kind', sa.String(length=80), nullable=False),
+    sa.Column('target_id', sa.Integer(), nullable=False),
+    sa.Column('reason', sa.String(length=255), nullable=True),
+    sa.Column('justification', sa.Text(), nullable=True),
+    sa.Column('changes', sa.JSON(), nullable=False),
+    sa.Column('before', sa.JSON(), nullable=True),
+    sa.Column('after', sa.JSON(), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_log'))
+    )
+    with op.batch_alter_table('audit_log', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_audit_log_at'), ['at'], unique=False)
+        batch_op.create_index('ix_audit_log_target', ['target_kind', 'target_id', 'id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_audit_log_user_id'), ['user_id'], unique=False)
+
     op.create_table('company',
     sa.Column('code', sa.String(length=10), nullable=False),
     sa.Column('name', sa.String(length=150), nullable=False),
@@ -58,6 +79,114 @@ def upgrade() -> None:
     with op.batch_alter_table('company', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_company_docname'), ['docname'], unique=False)
 
+    op.create_table('number_counter',
+    sa.Column('company_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=80), nullable=False),
+    sa.Column('series', sa.String(length=80), nullable=False),
+    sa.Column('last_value', sa.BigInteger(), nullable=False),
+    sa.PrimaryKeyConstraint('company_id', 'kind', 'series', name=op.f('pk_number_counter'))
+    )
+    op.create_table('outbox_message',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=120), nullable=False),
+    sa.Column('payload', sa.JSON(), nullable=False),
+    sa.Column('company_id', sa.Integer(), nullable=True),
+    sa.Column('status', sa.String(length=10), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('last_error', sa.Text(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('available_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('processed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox_message'))
+    )
+    with op.batch_alter_table('outbox_message', schema=None) as batch_op:
+        batch_op.create_index('ix_outbox_message_due', ['status', 'available_at', 'id'], unique=False)
+
+    op.create_table('party',
+    sa.Column('code', sa.Integer(), nullable=False),
+    sa.Column('person_type', sa.String(length=3), nullable=False),
+    sa.Column('name', sa.String(length=150), nullable=False),
+    sa.Column('trade_name', sa.String(length=150), nullable=True),
+    sa.Column('document', sa.String(length=18), nullable=True),
+    sa.Column('classification', sa.String(length=30), nullable=False),
+    sa.Column('email', sa.String(length=150), nullable=True),
+    sa.Column('extra_emails', sa.Text(), nullable=True),
+    sa.Column('phone', sa.String(length=30), nullable=True),
+    sa.Column('mobile', sa.String(length=30), nullable=True),
+    sa.Column('street', sa.String(length=150), nullable=True),
+    sa.Column('number', sa.String(length=20), nullable=True),
+    sa.Column('complement', sa.String(length=80), nullable=True),
+    sa.Column('district', sa.String(length=80), nullable=True),
+    sa.Column('city', sa.String(length=80), nullable=True),
+    sa.Column('ibge_code', sa.String(length=7), nullable=True),
+    sa.Column('uf', sa.String(length=2), nullable=True),
+    sa.Column('cep', sa.String(length=9), nullable=True),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('notes_1', sa.Text(), nullable=True),
+    sa.Column('notes_2', sa.Text(), nullable=True),
+    sa.Column('email_tested_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('name_search', sa.String(length=150), nullable=True),
+    sa.Column('trade_name_search', sa.String(length=150), nullable=True),
+    sa.Column('email_search', sa.Text(), nullable=True),
+    sa.Column('phone_search', sa.String(length=40), nullable=True),
+    sa.Column('street_search', sa.String(length=150), nullable=True),
+    sa.Column('district_search', sa.String(length=80), nullable=True),
+    sa.Column('city_search', sa.String(length=80), nullable=True),
+    sa.Column('created_ym', sa.Integer(), nullable=True),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('docname', sa.String(length=60), nullable=True),
+    sa.Column('docstatus', sa.SmallInteger(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('modified_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('created_by', sa.Integer(), nullable=True),
+    sa.Column('modified_by', sa.Integer(), nullable=True),
+    sa.Column('amended_from', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['amended_from'], ['party.id'], name=op.f('fk_party_amended_from_party')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_party')),
+    sa.UniqueConstraint('code', name=op.f('uq_party_code')),
+    sa.UniqueConstraint('document', name='uq_party_document')
+    )
+    with op.batch_alter_table('party', schema=None) as batch_op:
+        batch_op.create_index('ix_party_active_code', ['active', 'code'], unique=False)
+        batch_op.create_index('ix_party_active_created', ['active', 'created_at', 'id'], unique=False)
+        batch_op.create_index('ix_party_cep', ['cep'], unique=False, postgresql_ops={'cep': 'varchar_pattern_ops'})
+        batch_op.create_index('ix_party_city', ['city'], unique=False)
+        batch_op.create_index('ix_party_city_search_trgm', ['city_search'], unique=False, postgresql_using='gin', postgresql_ops={'city_search': 'gin_trgm_ops'})
+        batch_op.create_index('ix_party_created_at', ['created_at'], unique=False)
+        batch_op.create_index('ix_party_district_search_trgm', ['district_search'], unique=False, postgresql_using='gin', postgresql_ops={'district_search': 'gin_trgm_ops'})
+        batch_op.create_index(batch_op.f('ix_party_docname'), ['docname'], unique=False)
+        batch_op.create_index('ix_party_document_prefix', ['document'], unique=False, postgresql_ops={'document': 'varchar_pattern_ops'})
+        batch_op.create_index('ix_party_email', ['email'], unique=False)
+        batch_op.create_index('ix_party_email_search_trgm', ['email_search'], unique=False, postgresql_using='gin', postgresql_ops={'email_search': 'gin_trgm_ops'})
+        batch_op.create_index('ix_party_name_search_trgm', ['name_search'], unique=False, postgresql_using='gin', postgresql_ops={'name_search': 'gin_trgm_ops'})
+        batch_op.create_index('ix_party_phone_search_trgm', ['phone_search'], unique=False, postgresql_using='gin', postgresql_ops={'phone_search': 'gin_trgm_ops'})
+        batch_op.create_index('ix_party_pivot', ['active', 'person_type', 'classification', 'uf', 'created_ym', 'city'], unique=False)
+        batch_op.create_index('ix_party_street_search_trgm', ['street_search'], unique=False, postgresql_using='gin', postgresql_ops={'street_search': 'gin_trgm_ops'})
+        batch_op.create_index('ix_party_trade_name_search_trgm', ['trade_name_search'], unique=False, postgresql_using='gin', postgresql_ops={'trade_name_search': 'gin_trgm_ops'})
+        batch_op.create_index('ix_party_uf', ['uf'], unique=False)
+
+    op.create_table('reason',
+    sa.Column('kind', sa.String(length=60), nullable=False),
+    sa.Column('code', sa.String(length=30), nullable=False),
+    sa.Column('description', sa.String(length=200), nullable=False),
+    sa.Column('requires_justification', sa.Boolean(), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('docname', sa.String(length=60), nullable=True),
+    sa.Column('docstatus', sa.SmallInteger(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('modified_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('created_by', sa.Integer(), nullable=True),
+    sa.Column('modified_by', sa.Integer(), nullable=True),
+    sa.Column('amended_from', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['amended_from'], ['reason.id'], name=op.f('fk_reason_amended_from_reason')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_reason')),
+    sa.UniqueConstraint('kind', 'code', name=op.f('uq_reason_kind_code'))
+    )
+    with op.batch_alter_table('reason', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_reason_docname'), ['docname'], unique=False)
+        batch_op.create_index(batch_op.f('ix_reason_kind'), ['kind'], unique=False)
+
     op.create_table('app_role_permission',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('role_id', sa.Integer(), nullable=False),
@@ -80,6 +209,94 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_app_user')),
     sa.UniqueConstraint('username', name=op.f('uq_app_user_username'))
     )
+    op.create_table('job',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=80), nullable=False),
+    sa.Column('key', sa.String(length=200), nullable=True),
+    sa.Column('params', sa.JSON(), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('total_chunks', sa.Integer(), nullable=False),
+    sa.Column('done_chunks', sa.Integer(), nullable=False),
+    sa.Column('company_id', sa.Integer(), nullable=True),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('error', sa.Text(), nullable=True),
+    sa.ForeignKeyConstraint(['company_id'], ['company.id'], name=op.f('fk_job_company_id_company')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_job')),
+    sa.UniqueConstraint('key', name=op.f('uq_job_key'))
+    )
+    op.create_table('ledger_account',
+    sa.Column('company_id', sa.Integer(), nullable=False),
+    sa.Column('code', sa.String(length=40), nullable=False),
+    sa.Column('name', sa.String(length=150), nullable=False),
+    sa.Column('parent_id', sa.Integer(), nullable=True),
+    sa.Column('is_synthetic', sa.Boolean(), nullable=True),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('bank_code', sa.String(length=3), nullable=True),
+    sa.Column('branch', sa.String(length=10), nullable=True),
+    sa.Column('branch_digit', sa.String(length=2), nullable=True),
+    sa.Column('account_number', sa.String(length=20), nullable=True),
+    sa.Column('account_digit', sa.String(length=2), nullable=True),
+    sa.Column('active', sa.Boolean(), nullable=True),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('docname', sa.String(length=60), nullable=True),
+    sa.Column('docstatus', sa.SmallInteger(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('modified_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('created_by', sa.Integer(), nullable=True),
+    sa.Column('modified_by', sa.Integer(), nullable=True),
+    sa.Column('amended_from', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['amended_from'], ['ledger_account.id'], name=op.f('fk_ledger_account_amended_from_ledger_account')),
+    sa.ForeignKeyConstraint(['company_id'], ['company.id'], name=op.f('fk_ledger_account_company_id_company')),
+    sa.ForeignKeyConstraint(['parent_id'], ['ledger_account.id'], name=op.f('fk_ledger_account_parent_id_ledger_account')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_ledger_account')),
+    sa.UniqueConstraint('company_id', 'code', name=op.f('uq_ledger_account_company_id_code'))
+    )
+    with op.batch_alter_table('ledger_account', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_ledger_account_company_id'), ['company_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_ledger_account_docname'), ['docname'], unique=False)
+        batch_op.create_index(batch_op.f('ix_ledger_account_parent_id'), ['parent_id'], unique=False)
+
+    op.create_table('ledger_cost_centre',
+    sa.Column('company_id', sa.Integer(), nullable=False),
+    sa.Column('code', sa.String(length=40), nullable=False),
+    sa.Column('name', sa.String(length=150), nullable=False),
+    sa.Column('parent_id', sa.Integer(), nullable=True),
+    sa.Column('active', sa.Boolean(), nullable=True),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('docname', sa.String(length=60), nullable=True),
+    sa.Column('docstatus', sa.SmallInteger(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('modified_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('created_by', sa.Integer(), nullable=True),
+    sa.Column('modified_by', sa.Integer(), nullable=True),
+    sa.Column('amended_from', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['amended_from'], ['ledger_cost_centre.id'], name=op.f('fk_ledger_cost_centre_amended_from_ledger_cost_centre')),
+    sa.ForeignKeyConstraint(['company_id'], ['company.id'], name=op.f('fk_ledger_cost_centre_company_id_company')),
+    sa.ForeignKeyConstraint(['parent_id'], ['ledger_cost_centre.id'], name=op.f('fk_ledger_cost_centre_parent_id_ledger_cost_centre')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_ledger_cost_centre')),
+    sa.UniqueConstraint('company_id', 'code', name=op.f('uq_ledger_cost_centre_company_id_code'))
+    )
+    with op.batch_alter_table('ledger_cost_centre', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_ledger_cost_centre_company_id'), ['company_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_ledger_cost_centre_docname'), ['docname'], unique=False)
+        batch_op.create_index(batch_op.f('ix_ledger_cost_centre_parent_id'), ['parent_id'], unique=False)
+
+    op.create_table('party_email_test',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('party_id', sa.Integer(), nullable=False),
+    sa.Column('tested_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('email', sa.String(length=150), nullable=False),
+    sa.Column('ok', sa.Boolean(), nullable=False),
+    sa.Column('detail', sa.String(length=255), nullable=True),
+    sa.ForeignKeyConstraint(['party_id'], ['party.id'], name=op.f('fk_party_email_test_party_id_party'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_party_email_test'))
+    )
+    with op.batch_alter_table('party_email_test', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_party_email_test_party_id'), ['party_id'], unique=False)
+        batch_op.create_index('ix_party_email_test_tested_party', ['tested_at', 'party_id'], unique=False)
+
     op.create_table('app_user_role',
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('role_id', sa.Integer(), nullable=False),
@@ -87,17 +304,194 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['user_id'], ['app_user.id'], name=op.f('fk_app_user_role_user_id_app_user'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('user_id', 'role_id', name=op.f('pk_app_user_role'))
     )
+    op.create_table('job_chunk',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('job_id', sa.Integer(), nullable=False),
+    sa.Column('seq', sa.Integer(), nullable=False),
+    sa.Column('payload', sa.JSON(), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('worker', sa.String(length=80), nullable=True),
+    sa.Column('result', sa.JSON(), nullable=True),
+    sa.Column('error', sa.Text(), nullable=True),
+    sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['job_id'], ['job.id'], name=op.f('fk_job_chunk_job_id_job'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_job_chunk')),
+    sa.UniqueConstraint('job_id', 'seq', name=op.f('uq_job_chunk_job_id_seq'))
+    )
+    with op.batch_alter_table('job_chunk', schema=None) as batch_op:
+        batch_op.create_index('ix_job_chunk_claim', ['status', 'job_id', 'seq'], unique=False)
+
+    op.create_table('ledger_template',
+    sa.Column('company_id', sa.Integer(), nullable=False),
+    sa.Column('code', sa.String(length=20), nullable=False),
+    sa.Column('description', sa.String(length=150), nullable=False),
+    sa.Column('debit_account_id', sa.Integer(), nullable=True),
+    sa.Column('credit_account_id', sa.Integer(), nullable=True),
+    sa.Column('cost_centre_id', sa.Integer(), nullable=True),
+    sa.Column('active', sa.Boolean(), nullable=True),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('docname', sa.String(length=60), nullable=True),
+    sa.Column('docstatus', sa.SmallInteger(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('modified_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('created_by', sa.Integer(), nullable=True),
+    sa.Column('modified_by', sa.Integer(), nullable=True),
+    sa.Column('amended_from', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['amended_from'], ['ledger_template.id'], name=op.f('fk_ledger_template_amended_from_ledger_template')),
+    sa.ForeignKeyConstraint(['company_id'], ['company.id'], name=op.f('fk_ledger_template_company_id_company')),
+    sa.ForeignKeyConstraint(['cost_centre_id'], ['ledger_cost_centre.id'], name=op.f('fk_ledger_template_cost_centre_id_ledger_cost_centre')),
+    sa.ForeignKeyConstraint(['credit_account_id'], ['ledger_account.id'], name=op.f('fk_ledger_template_credit_account_id_ledger_account')),
+    sa.ForeignKeyConstraint(['debit_account_id'], ['ledger_account.id'], name=op.f('fk_ledger_template_debit_account_id_ledger_account')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_ledger_template')),
+    sa.UniqueConstraint('company_id', 'code', name=op.f('uq_ledger_template_company_id_code'))
+    )
+    with op.batch_alter_table('ledger_template', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_ledger_template_company_id'), ['company_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_ledger_template_docname'), ['docname'], unique=False)
+
+    op.create_table('ledger_entry',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('company_id', sa.Integer(), nullable=False),
+    sa.Column('number', sa.Integer(), nullable=False),
+    sa.Column('date', sa.Date(), nullable=False),
+    sa.Column('description', sa.String(length=255), nullable=False),
+    sa.Column('origin', sa.String(length=120), nullable=True),
+    sa.Column('origin_kind', sa.String(length=60), nullable=True),
+    sa.Column('origin_id', sa.Integer(), nullable=True),
+    sa.Column('template_id', sa.Integer(), nullable=True),
+    sa.Column('reversal_of_id', sa.Integer(), nullable=True),
+    sa.Column('reversal_reason', sa.Text(), nullable=True),
+    sa.Column('total', sa.BigInteger(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('created_by', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['company_id'], ['company.id'], name=op.f('fk_ledger_entry_company_id_company')),
+    sa.ForeignKeyConstraint(['created_by'], ['app_user.id'], name=op.f('fk_ledger_entry_created_by_app_user')),
+    sa.ForeignKeyConstraint(['reversal_of_id'], ['ledger_entry.id'], name=op.f('fk_ledger_entry_reversal_of_id_ledger_entry')),
+    sa.ForeignKeyConstraint(['template_id'], ['ledger_template.id'], name=op.f('fk_ledger_entry_template_id_ledger_template')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_ledger_entry')),
+    sa.UniqueConstraint('company_id', 'number', name=op.f('uq_ledger_entry_company_id_number')),
+    sa.UniqueConstraint('reversal_of_id', name=op.f('uq_ledger_entry_reversal_of_id'))
+    )
+    with op.batch_alter_table('ledger_entry', schema=None) as batch_op:
+        batch_op.create_index('ix_ledger_entry_company_date', ['company_id', 'date'], unique=False)
+        batch_op.create_index('ix_ledger_entry_origin', ['origin_kind', 'origin_id'], unique=False)
+
+    op.create_table('ledger_entry_line',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('entry_id', sa.Integer(), nullable=False),
+    sa.Column('line_no', sa.Integer(), nullable=False),
+    sa.Column('company_id', sa.Integer(), nullable=False),
+    sa.Column('date', sa.Date(), nullable=False),
+    sa.Column('account_id', sa.Integer(), nullable=False),
+    sa.Column('debit', sa.BigInteger(), nullable=False),
+    sa.Column('credit', sa.BigInteger(), nullable=False),
+    sa.Column('cost_centre_id', sa.Integer(), nullable=True),
+    sa.Column('party_id', sa.Integer(), nullable=True),
+    sa.Column('memo', sa.String(length=255), nullable=True),
+    sa.CheckConstraint('(debit = 0) <> (credit = 0)', name=op.f('ck_ledger_entry_line_one_side')),
+    sa.CheckConstraint('debit >= 0 AND credit >= 0', name=op.f('ck_ledger_entry_line_non_negative')),
+    sa.ForeignKeyConstraint(['account_id'], ['ledger_account.id'], name=op.f('fk_ledger_entry_line_account_id_ledger_account')),
+    sa.ForeignKeyConstraint(['company_id'], ['company.id'], name=op.f('fk_ledger_entry_line_company_id_company')),
+    sa.ForeignKeyConstraint(['cost_centre_id'], ['ledger_cost_centre.id'], name=op.f('fk_ledger_entry_line_cost_centre_id_ledger_cost_centre')),
+    sa.ForeignKeyConstraint(['entry_id'], ['ledger_entry.id'], name=op.f('fk_ledger_entry_line_entry_id_ledger_entry'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['party_id'], ['party.id'], name=op.f('fk_ledger_entry_line_party_id_party')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_ledger_entry_line'))
+    )
+    with op.batch_alter_table('ledger_entry_line', schema=None) as batch_op:
+        batch_op.create_index('ix_ledger_entry_line_account_date', ['account_id', 'date'], unique=False)
+        batch_op.create_index('ix_ledger_entry_line_company_date', ['company_id', 'date'], unique=False)
+        batch_op.create_index(batch_op.f('ix_ledger_entry_line_cost_centre_id'), ['cost_centre_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_ledger_entry_line_entry_id'), ['entry_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_ledger_entry_line_party_id'), ['party_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('ledger_entry_line', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_ledger_entry_line_party_id'))
+        batch_op.drop_index(batch_op.f('ix_ledger_entry_line_entry_id'))
+        batch_op.drop_index(batch_op.f('ix_ledger_entry_line_cost_centre_id'))
+        batch_op.drop_index('ix_ledger_entry_line_company_date')
+        batch_op.drop_index('ix_ledger_entry_line_account_date')
+
+    op.drop_table('ledger_entry_line')
+    with op.batch_alter_table('ledger_entry', schema=None) as batch_op:
+        batch_op.drop_index('ix_ledger_entry_origin')
+        batch_op.drop_index('ix_ledger_entry_company_date')
+
+    op.drop_table('ledger_entry')
+    with op.batch_alter_table('ledger_template', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_ledger_template_docname'))
+        batch_op.drop_index(batch_op.f('ix_ledger_template_company_id'))
+
+    op.drop_table('ledger_template')
+    with op.batch_alter_table('job_chunk', schema=None) as batch_op:
+        batch_op.drop_index('ix_job_chunk_claim')
+
+    op.drop_table('job_chunk')
     op.drop_table('app_user_role')
+    with op.batch_alter_table('party_email_test', schema=None) as batch_op:
+        batch_op.drop_index('ix_party_email_test_tested_party')
+        batch_op.drop_index(batch_op.f('ix_party_email_test_party_id'))
+
+    op.drop_table('party_email_test')
+    with op.batch_alter_table('ledger_cost_centre', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_ledger_cost_centre_parent_id'))
+        batch_op.drop_index(batch_op.f('ix_ledger_cost_centre_docname'))
+        batch_op.drop_index(batch_op.f('ix_ledger_cost_centre_company_id'))
+
+    op.drop_table('ledger_cost_centre')
+    with op.batch_alter_table('ledger_account', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_ledger_account_parent_id'))
+        batch_op.drop_index(batch_op.f('ix_ledger_account_docname'))
+        batch_op.drop_index(batch_op.f('ix_ledger_account_company_id'))
+
+    op.drop_table('ledger_account')
+    op.drop_table('job')
     op.drop_table('app_user')
     op.drop_table('app_role_permission')
+    with op.batch_alter_table('reason', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_reason_kind'))
+        batch_op.drop_index(batch_op.f('ix_reason_docname'))
+
+    op.drop_table('reason')
+    with op.batch_alter_table('party', schema=None) as batch_op:
+        batch_op.drop_index('ix_party_uf')
+        batch_op.drop_index('ix_party_trade_name_search_trgm', postgresql_using='gin', postgresql_ops={'trade_name_search': 'gin_trgm_ops'})
+        batch_op.drop_index('ix_party_street_search_trgm', postgresql_using='gin', postgresql_ops={'street_search': 'gin_trgm_ops'})
+        batch_op.drop_index('ix_party_pivot')
+        batch_op.drop_index('ix_party_phone_search_trgm', postgresql_using='gin', postgresql_ops={'phone_search': 'gin_trgm_ops'})
+        batch_op.drop_index('ix_party_name_search_trgm', postgresql_using='gin', postgresql_ops={'name_search': 'gin_trgm_ops'})
+        batch_op.drop_index('ix_party_email_search_trgm', postgresql_using='gin', postgresql_ops={'email_search': 'gin_trgm_ops'})
+        batch_op.drop_index('ix_party_email')
+        batch_op.drop_index('ix_party_document_prefix', postgresql_ops={'document': 'varchar_pattern_ops'})
+        batch_op.drop_index(batch_op.f('ix_party_docname'))
+        batch_op.drop_index('ix_party_district_search_trgm', postgresql_using='gin', postgresql_ops={'district_search': 'gin_trgm_ops'})
+        batch_op.drop_index('ix_party_created_at')
+        batch_op.drop_index('ix_party_city_search_trgm', postgresql_using='gin', postgresql_ops={'city_search': 'gin_trgm_ops'})
+        batch_op.drop_index('ix_party_city')
+        batch_op.drop_index('ix_party_cep', postgresql_ops={'cep': 'varchar_pattern_ops'})
+        batch_op.drop_index('ix_party_active_created')
+        batch_op.drop_index('ix_party_active_code')
+
+    op.drop_table('party')
+    with op.batch_alter_table('outbox_message', schema=None) as batch_op:
+        batch_op.drop_index('ix_outbox_message_due')
+
+    op.drop_table('outbox_message')
+    op.drop_table('number_counter')
     with op.batch_alter_table('company', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_company_docname'))
 
     op.drop_table('company')
+    with op.batch_alter_table('audit_log', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_audit_log_user_id'))
+        batch_op.drop_index('ix_audit_log_target')
+        batch_op.drop_index(batch_op.f('ix_audit_log_at'))
+
+    op.drop_table('audit_log')
     op.drop_table('app_role')
     # ### end Alembic commands ###

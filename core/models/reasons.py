@@ -1,0 +1,61 @@
+"""Reasons (motivos) as master data: one list per kind (remoção, suspensão, cancelamento…).
+
+Kinds are declared by the kernel and by plugins through the `register_reason_kinds` hook; the
+operator maintains the reasons of each kind in the "Motivos" document. Actions with a
+`reason_kind` require one active reason of that kind (see `core.actions`).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Boolean, String, UniqueConstraint
+from sqlalchemy.orm import Mapped
+
+from core.doctype import DocMeta, Document, field
+from core.errors import ValidationError
+from core.i18n import _
+
+
+def registered_reason_kinds() -> dict[str, str]:
+    """Reason kinds of the running process (kind -> pt-BR label); empty before bootstrap."""
+    from core.runtime import current
+
+    try:
+        return dict(current().registry.reason_kinds)
+    except RuntimeError:
+        return {}
+
+
+class Reason(Document):
+    __tablename__ = "reason"
+    __table_args__ = (UniqueConstraint("kind", "code"),)
+    meta = DocMeta(
+        label="Motivo", label_plural="Motivos",
+        list_columns=("kind", "code", "description", "active"),
+        filters=("kind", "code", "description", "active"),
+        permissions={"financeiro": "read", "gerente": "read write create"},
+        title_field="description", search_fields=("code", "description"),
+        order_by="kind", menu_group="Cadastros",
+    )
+
+    kind: Mapped[str] = field(String(60), label="Tipo", required=True, index=True, widget="select",
+                              help="Onde o motivo é usado (remoção, suspensão, cancelamento…).")
+    code: Mapped[str] = field(String(30), label="Código", required=True)
+    description: Mapped[str] = field(String(200), label="Descrição", required=True)
+    requires_justification: Mapped[bool] = field(
+        Boolean, label="Exige justificativa", default=False, nullable=False,
+        help="O operador precisa escrever uma justificativa ao usar este motivo.")
+    active: Mapped[bool] = field(Boolean, label="Ativo", default=True, nullable=False)
+
+    @classmethod
+    def kind_choices(cls) -> list[tuple[str, str]]:
+        """(value, label) pairs for the `kind` field, from the registered reason kinds."""
+        return sorted(registered_reason_kinds().items(), key=lambda kv: kv[1])
+
+    def validate(self, session) -> None:
+        kinds = registered_reason_kinds()
+        if kinds and self.kind not in kinds:
+            raise ValidationError(_("Tipo de motivo desconhecido: {kind}").format(kind=self.kind), field="kind")
+        if not (self.code or "").strip():
+            raise ValidationError(_("Informe o código do motivo."), field="code")
+        if not (self.description or "").strip():
+            raise ValidationError(_("Informe a descrição do motivo."), field="description")
