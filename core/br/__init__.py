@@ -1,0 +1,1 @@
+"""Brazilian registries and formats: CPF/CNPJ, CEP, IBGE municipality codes."""
