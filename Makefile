@@ -19,6 +19,7 @@ $(VENV)/.installed: pyproject.toml examples/quita-plugin-example/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e ".[test]"
+	$(PY) -m pip install -q --no-deps -e examples/quita-plugin-example
 	touch $@
 
 # htmx comes from the npm registry at install time (not committed).

@@ -41,6 +41,9 @@ def build_app(plugins=None) -> typer.Typer:
     app = typer.Typer(help=HELP, no_args_is_help=True, add_completion=False)
     app.add_typer(db_app, name="db")
     app.add_typer(user_app, name="user")
+    from core.jobs_cli import jobs_app
+
+    app.add_typer(jobs_app, name="jobs")
     app.command("init")(init)
     app.command("plugins")(plugins_cmd)
     app.command("serve")(serve)

@@ -48,7 +48,7 @@ class PluginInfo:
 
     def as_dict(self) -> dict[str, Any]:
         return {"name": self.name, "version": self.version, "enabled": self.enabled,
-                "requires": list(self.requires), "hooks": sorted(self.hooks), "label": self.label}
+                "requires": list(self.requires), "hooks": sorted(self.hooks)}
 
 
 @dataclass
@@ -72,6 +72,7 @@ class Registry:
     actions: dict[str, Any] = field(default_factory=dict)
     outbox_handlers: dict[str, Callable] = field(default_factory=dict)
     reason_kinds: dict[str, str] = field(default_factory=dict)
+    jobs: dict[str, Any] = field(default_factory=dict)
 
 
 def discover() -> dict[str, md.EntryPoint]:
@@ -255,6 +256,13 @@ def _collect_registrations(plugins: Plugins) -> None:
     hook.register_actions(register=action)
     hook.register_outbox_handlers(register=outbox)
     hook.register_reason_kinds(register=reason_kind)
+
+    def job(spec):
+        if spec.kind in reg.jobs:
+            raise ConfigError("plugins", f"tipo de tarefa registrado duas vezes: {spec.kind}")
+        reg.jobs[spec.kind] = spec
+
+    hook.register_jobs(register=job)
     reg.menu_items.sort(key=lambda m: (getattr(m, "group", ""), getattr(m, "order", 0)))
     reg.panel_tabs.sort(key=lambda t: getattr(t, "order", 0))
 

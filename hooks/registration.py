@@ -1,45 +1,53 @@
 """Registration hooks: what a plugin contributes to the kernel.
 
-Every registration hook is called once, when the plugin manager starts (`core.plugins.load_plugins`),
-only for enabled plugins, with a `register` callback. A disabled plugin is never registered, so it
-contributes nothing: no settings, permissions, documents, menu, panels, actions, routes or commands.
-None of these hooks may touch the database.
+Called once at start (`core.plugins.load_plugins`), only for enabled plugins, with a `register`
+callback. A disabled plugin is never registered, so it contributes nothing: no settings,
+migrations, permissions, documents, menu, panels, actions, routes, commands or handlers.
 """
 
 from hooks import hookspec
 
 
+
 @hookspec
 def register_settings(register):
-    """Declare the plugin's settings model.
+    """Declare the plugin's settings model (the `[plugins.<name>]` table of quita.toml).
 
     Arguments: `register(plugin_name: str, model: type[pydantic.BaseModel])`.
-    Return: nothing (call `register`). Not firstresult; called once at start.
-    The kernel validates the `[plugins.<plugin_name>]` table of quita.toml with `model`; an
-    invalid or unknown key stops the start with an error naming the key. Validated settings are
-    available as `registry.settings[plugin_name]`. No database access.
+    Returns: nothing — call `register`.
+    Calls: every enabled plugin (not firstresult), once at start, in registration order.
+    Transaction: none — runs outside any unit of work and must not touch the database.
+
+    The kernel validates the plugin's table with `model`; an invalid or unknown key stops the
+    start with one error naming the key (e.g. `[plugins.receivables.minimum_amount]`).
+    Validated settings are then `runtime.settings(plugin_name)`.
     """
 
 
 @hookspec
 def register_migrations(register):
-    """Declare the plugin's Alembic migration folder.
+    """Declare the plugin's Alembic migrations folder.
 
     Arguments: `register(component: str, path: pathlib.Path, depends_on: tuple[str, ...] = ())`.
-    `component` is the plugin name; each component has its own version table
-    (`alembic_version_<component>`), so disabling a plugin never touches — nor drops — its
-    tables. `depends_on` lists components whose migrations must run first (the kernel, "core",
-    always runs first). Called once at start; no database access.
+    Returns: nothing — call `register`.
+    Calls: every enabled plugin (not firstresult), once at start, in registration order.
+    Transaction: none — runs outside any unit of work and must not touch the database.
+
+    Each component has its own lineage and version table (`alembic_version_<component>`);
+    `quita db upgrade` runs the kernel first, then the enabled plugins after what they depend
+    on (`depends_on` and the plugin's `REQUIRES`). Disabling a plugin never drops its tables.
     """
 
 
 @hookspec
 def register_permissions(register):
-    """Declare permission keys the plugin's actions and documents check.
+    """Declare the permission keys the plugin's actions, pages and documents check.
 
-    Arguments: `register(key: str, label: str, group: str)`; key like "receivables.invoice.remove",
-    label and group in pt-BR (the manuals' "Definição de permissões" groups). Roles grant keys.
-    Called once at start; no database access.
+    Arguments: `register(key: str, label: str, group: str)` — key like
+    "receivables.invoice.remove"; label and group in pt-BR (the manuals' permission groups).
+    Returns: nothing — call `register`.
+    Calls: every enabled plugin (not firstresult), once at start, in registration order.
+    Transaction: none — runs outside any unit of work and must not touch the database.
     """
 
 
@@ -48,10 +56,13 @@ def register_doctypes(register):
     """Declare low-code document types (see `core.doctype`).
 
     Arguments: `register(document_class: type[core.doctype.Document])`.
-    Each registered class gets list and form views, REST endpoints (in the OpenAPI schema),
-    permission checks and the audit trail without more code. Its table is created by the
-    plugin's migrations (`quita db revision --component <plugin> --autogenerate`).
-    Called once at start; no database access.
+    Returns: nothing — call `register`.
+    Calls: every enabled plugin (not firstresult), once at start, in registration order.
+    Transaction: none — runs outside any unit of work and must not touch the database.
+
+    Each class gets list and form views, REST endpoints in the OpenAPI schema, permission checks
+    and the audit trail. Its table comes from the plugin's migrations
+    (`quita db revision --component <plugin> -m "…"` autogenerates it).
     """
 
 
@@ -60,19 +71,23 @@ def register_menu_items(register):
     """Add entries to the host UI menu.
 
     Arguments: `register(item: core.web.registry.MenuItem)` — label (pt-BR), url, group, order,
-    permission (optional key; the item is hidden for users without it).
-    Called once at start; no database access.
+    permission (optional key: the item is hidden from users without it).
+    Returns: nothing — call `register`.
+    Calls: every enabled plugin (not firstresult), once at start, in registration order.
+    Transaction: none — runs outside any unit of work and must not touch the database.
     """
 
 
 @hookspec
 def register_customer_panel_tabs(register):
-    """Add tabs to the customer financial panel (double-click a party).
+    """Add tabs to the customer financial panel (double-click a party in the searches).
 
-    Arguments: `register(tab: core.web.registry.PanelTab)` — key, label (pt-BR), order, and
-    `render(ctx: core.web.registry.PanelContext) -> str` returning the tab's HTML fragment.
-    `render` runs inside a read-only unit of work (`ctx.session`); it must not write.
-    Called once at start; tabs of a disabled plugin do not exist.
+    Arguments: `register(tab: core.web.registry.PanelTab)` — key, label (pt-BR), order, optional
+    permission, and `render(ctx: core.web.registry.PanelContext) -> str` returning HTML.
+    Returns: nothing — call `register`.
+    Calls: every enabled plugin (not firstresult), once at start, in registration order.
+    Transaction: registration touches no database; `render` later runs inside a read-only unit
+    of work (`ctx.session`) and must not write.
     """
 
 
@@ -80,9 +95,12 @@ def register_customer_panel_tabs(register):
 def register_actions(register):
     """Declare actions (remove invoice, suspend account, settle…) run through `core.actions`.
 
-    Arguments: `register(action: core.actions.Action)`. An action names its target kind, a
-    permission key, a pt-BR label, a pydantic parameters schema and a `run` function. Before it
-    runs, every enabled plugin is asked for blockers (`action_blockers`). Called once at start.
+    Arguments: `register(action: core.actions.Action)` — name, pt-BR label, target kind,
+    permission key, pydantic parameters schema, `run` function.
+    Returns: nothing — call `register`.
+    Calls: every enabled plugin (not firstresult), once at start, in registration order.
+    Transaction: none at registration; the action's `run` later executes inside the action's
+    unit of work, after every plugin's `action_blockers` was asked, and must not commit.
     """
 
 
@@ -90,8 +108,11 @@ def register_actions(register):
 def register_routes(register):
     """Add HTTP routes (pages, HTMX fragments, JSON endpoints) to the host app.
 
-    Arguments: `register(router: fastapi.APIRouter)`. Routes of a disabled plugin do not exist.
-    Handlers open their own unit of work (`core.db.unit_of_work`). Called once when the app is built.
+    Arguments: `register(router: fastapi.APIRouter)`.
+    Returns: nothing — call `register`.
+    Calls: every enabled plugin (not firstresult), once each time the web app is built.
+    Transaction: none at registration; handlers open their own unit of work
+    (`core.db.unit_of_work`). Routes of a disabled plugin do not exist.
     """
 
 
@@ -100,8 +121,10 @@ def register_cli_commands(cli):
     """Add commands to the `quita` command line.
 
     Arguments: `cli: typer.Typer` — the root app; add commands (`@cli.command()`) or groups
-    (`cli.add_typer(sub, name="billing")`). Commands of a disabled plugin do not exist.
-    Every command must have a pt-BR help text. Called once per process, before parsing argv.
+    (`cli.add_typer(sub, name="billing")`). Every command needs a pt-BR help text.
+    Returns: nothing.
+    Calls: every enabled plugin (not firstresult), once per process, before argv is parsed.
+    Transaction: none at registration; each command opens its own unit of work.
     """
 
 
@@ -109,11 +132,12 @@ def register_cli_commands(cli):
 def register_outbox_handlers(register):
     """Handle side effects that leave the process (e-mail, files, bank calls).
 
-    Arguments: `register(kind: str, handler: Callable[[core.outbox.OutboxMessage, Session], None])`.
-    Services enqueue messages with `core.outbox.enqueue(session, kind, payload)` inside their
-    unit of work; handlers run only after that transaction commits (`quita outbox run`, or the
-    in-process dispatcher), each in its own transaction; a failing handler is retried later and
-    its error is kept on the message. Called once at start.
+    Arguments: `register(kind: str, handler: Callable[[OutboxMessage, Session], None])`.
+    Returns: nothing — call `register`.
+    Calls: every enabled plugin (not firstresult), once at start, in registration order.
+    Transaction: none at registration. Services enqueue with `core.outbox.enqueue(session, kind,
+    payload)` inside their unit of work; handlers run only after that transaction committed,
+    each message in its own transaction; a failing handler is retried and its error kept.
     """
 
 
@@ -122,6 +146,21 @@ def register_reason_kinds(register):
     """Declare kinds of reasons (motivos) the plugin uses as master data.
 
     Arguments: `register(kind: str, label: str)` — e.g. ("suspensao_conta", "Suspensão de conta").
-    Operators then maintain the reasons of each kind in the "Motivos" document.
-    Called once at start; no database access.
+    Returns: nothing — call `register`. Operators keep the reasons of each kind in "Motivos".
+    Calls: every enabled plugin (not firstresult), once at start, in registration order.
+    Transaction: none — runs outside any unit of work and must not touch the database.
+    """
+
+
+@hookspec
+def register_jobs(register):
+    """Declare kinds of background jobs (see `core.jobs`).
+
+    Arguments: `register(spec: core.jobs.JobSpec)` — kind, pt-BR label, `plan(session, params)
+    -> list[dict]` (one payload per chunk) and `run_chunk(session, params, payload) -> dict | None`.
+    Returns: nothing — call `register`.
+    Calls: every enabled plugin (not firstresult), once at start, in registration order.
+    Transaction: none at registration. Later `plan` runs in the submitting unit of work and
+    each `run_chunk` in its own transaction together with the chunk's claim, so a chunk is done
+    exactly once: a crash rolls it back and another run (or worker) takes it again.
     """

@@ -1,0 +1,1 @@
+"""Quita example plugin: shows how a third-party package extends Quita without touching it."""
