@@ -80,7 +80,14 @@ def create_user(session: Session, username: str, password: str, *, full_name: st
     user.roles = [ensure_role(session, name) for name in dict.fromkeys(role_names)]
     session.add(user)
     session.flush()
+    load_grants(user)
     return user
+
+
+def load_grants(user) -> None:
+    """Load the user's roles and their permissions so they can be checked after the session closes."""
+    for role in user.roles:
+        role.permissions  # noqa: B018 - touching the relationship loads it while the session is open
 
 
 def authenticate(session: Session, username: str, password: str) -> User | None:

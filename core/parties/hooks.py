@@ -18,3 +18,26 @@ def register_cli_commands(cli):
     import core.parties.bench  # noqa: F401  (defines `quita bench parties` on the bench group)
 
     attach(cli)
+
+
+@hookimpl
+def register_actions(register):
+    from core.parties.actions import ACTIVATE, DEACTIVATE
+
+    register(DEACTIVATE)
+    register(ACTIVATE)
+
+
+@hookimpl
+def register_permissions(register):
+    from core.parties.actions import PERM_ACTIVATE, PERM_DEACTIVATE
+
+    register(PERM_DEACTIVATE, "Inativar cadastros", "Cadastros")
+    register(PERM_ACTIVATE, "Reativar cadastros", "Cadastros")
+
+
+@hookimpl
+def register_reason_kinds(register):
+    from core.parties.actions import REASON_KIND_DEACTIVATE
+
+    register(REASON_KIND_DEACTIVATE, "Inativação de cadastro")
