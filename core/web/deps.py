@@ -18,6 +18,7 @@ from fastapi import HTTPException, Request
 CSRF_SESSION_KEY = "csrf_token"
 CSRF_FORM_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
+SESSION_USER_KEY = "user_id"  # the logged-in user's id in the signed session cookie
 
 
 class LoginRequired(Exception):
@@ -67,6 +68,12 @@ def require_permission(key: str):
     return dep
 
 
+def _can_read(user, cls) -> bool:
+    from core.auth import has_doc_permission
+
+    return has_doc_permission(user, cls, "read")
+
+
 def page_context(request: Request) -> dict:
     """What every template receives: request, user, menu (filtered by permission), csrf_token."""
     from core.auth import has_permission
@@ -75,5 +82,8 @@ def page_context(request: Request) -> dict:
     user = getattr(request.state, "user", None)
     menu = [m for m in runtime.registry.menu_items
             if user is not None and (m.permission is None or has_permission(user, m.permission))]
+    menu.extend(m for m, cls in getattr(request.app.state, "doctype_menu", ())
+                if user is not None and _can_read(user, cls))
+    menu.sort(key=lambda m: (m.group, m.order, m.label))
     return {"request": request, "user": user, "menu": menu, "csrf_token": csrf_token(request),
             "runtime": runtime}

@@ -1,0 +1,1 @@
+"""Hand-written pages of the host UI: home, party searches, customer panel, actions dialog, history."""
