@@ -11,7 +11,7 @@ DEMO_CONFIG := $(DEMO_DIR)/quita.toml
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test test-sqlite test-postgres browser demo clean
+.PHONY: install run test test-sqlite test-postgres browser demo clean messages
 
 install: $(VENV)/.installed $(HTMX)
 
@@ -62,3 +62,8 @@ test-postgres:
 
 clean:
 	rm -rf $(VENV) build var
+
+# Translations: extract the pt-BR source strings into a catalogue template for other locales.
+messages: install
+	mkdir -p core/locale
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _ -k ngettext:1,2 -o core/locale/quita.pot --project=Quita core hooks plugins

@@ -12,7 +12,10 @@ import os
 from pathlib import Path
 
 import pytest
+import uuid
+
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from core.config import BUILTIN_PLUGINS, parse_config
 from core.runtime import bootstrap, set_current
@@ -113,3 +116,19 @@ def truncate_all(engine) -> None:
 
 def _has_sqlite_sequence(cur) -> bool:
     return cur.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'").fetchone() is not None
+
+
+@pytest.fixture
+def scratch_url(database_url, tmp_path):
+    """An empty database of the same kind as the suite's: a new SQLite file or a new PG database."""
+    if database_url.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path / 'scratch.db'}"
+        return
+    name = f"quita_scratch_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(database_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    yield make_url(database_url).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as c:
+        c.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    admin.dispose()

@@ -14,11 +14,9 @@ import os
 import subprocess
 import sys
 import textwrap
-import uuid
 from pathlib import Path
 
-import pytest
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import create_engine, inspect
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -74,24 +72,6 @@ with unit_of_work(rt.engine) as s:
     rows, total = service.list_docs(s, cls, filters={"name": "fibra"})
     print(total, rows[0].docname, rows[0].price)
 '''
-
-
-@pytest.fixture
-def scratch_url(database_url, tmp_path):
-    """An empty database of the suite's kind (a new SQLite file or a new PostgreSQL schema)."""
-    if database_url.startswith("sqlite"):
-        yield f"sqlite:///{tmp_path / 'plugin-docs.db'}"
-        return
-    schema = f"doctype_mig_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(database_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    sep = "&" if "?" in database_url else "?"
-    # public stays on the path for the extensions the kernel uses (pg_trgm operator classes).
-    yield f"{database_url}{sep}options=-csearch_path%3D{schema},public"
-    with admin.connect() as conn:
-        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-    admin.dispose()
 
 
 def _install_plugin(site: Path) -> Path:

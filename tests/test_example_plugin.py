@@ -95,3 +95,32 @@ def test_disabled_example_contributes_nothing_and_keeps_its_table(runtimes):
     assert result.done == [pid]
     with unit_of_work(off.engine, readonly=True) as s:
         assert s.get(Party, pid).active is False
+
+
+def test_installing_the_package_registers_it_and_config_turns_it_off(tmp_path):
+    """pip-install the example package, then a fresh `quita` process finds it through its entry
+    point when enabled in quita.toml, and contributes nothing from it when it is not."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    package = Path(__file__).resolve().parent.parent / "examples" / "quita-plugin-example"
+    pip = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation",
+                          "-e", str(package)], capture_output=True, text=True)
+    assert pip.returncode == 0, pip.stderr
+
+    def plugins(enabled: list[str]) -> dict:
+        cfg = tmp_path / "quita.toml"
+        names = ", ".join(f'"{n}"' for n in enabled)
+        cfg.write_text(f'[database]\nurl = "sqlite:///{tmp_path}/x.db"\n[plugins]\nenabled = [{names}]\n')
+        proc = subprocess.run([sys.executable, "-m", "core.cli", "plugins", "--json"], capture_output=True,
+                              text=True, env={"QUITA_CONFIG": str(cfg), "PATH": "/usr/bin:/bin"}, cwd=tmp_path)
+        assert proc.returncode == 0, proc.stderr
+        return {row["name"]: row for row in json.loads(proc.stdout)}
+
+    on = plugins(["receivables", "example"])["example"]
+    assert on["enabled"] is True and on["version"] == "1.0.0"
+    assert {"register_customer_panel_tabs", "action_blockers", "register_migrations"} <= set(on["hooks"])
+    off = plugins(["receivables"])["example"]
+    assert off["enabled"] is False

@@ -566,3 +566,11 @@ def test_used_account_cannot_become_synthetic_nor_be_deleted(runtime, books):
         s.delete(s.get(Account, a["caixa"]))
     with unit_of_work(runtime.engine, readonly=True) as s:
         assert s.get(Account, a["caixa"]) is None and s.get(Account, a["receita"]) is not None
+
+
+def test_balance_of_an_unknown_account_is_a_clear_not_found(runtime):
+    from core.errors import NotFound
+
+    with unit_of_work(runtime.engine, readonly=True) as s:
+        with pytest.raises(NotFound, match="Conta contábil 999999 não encontrada"):
+            account_balance(s, 999999)

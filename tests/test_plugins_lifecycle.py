@@ -6,12 +6,11 @@ from __future__ import annotations
 import json
 import textwrap
 import types
-import uuid
 from pathlib import Path
 
 import pytest
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import inspect, text
 from typer.testing import CliRunner
 
 from core import migrate
@@ -21,24 +20,6 @@ from core.errors import ConfigError, PendingMigrationsError
 from core.plugins import load_plugins
 from core.runtime import bootstrap, set_current
 from hooks import hookimpl
-
-
-@pytest.fixture
-def scratch_url(database_url, tmp_path):
-    """An empty database of the same kind as the suite's: a new SQLite file or a new PG database."""
-    if database_url.startswith("sqlite"):
-        yield f"sqlite:///{tmp_path / 'scratch.db'}"
-        return
-    from sqlalchemy.engine import make_url
-
-    name = f"quita_scratch_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(database_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'CREATE DATABASE "{name}"'))
-    yield make_url(database_url).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as c:
-        c.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 class GadgetSettings(BaseModel):

@@ -7,7 +7,6 @@ from datetime import date
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
 
 from browser.uisupport import (PASSWORD, PROBE, PROBE_ACTION, PROBE_CONFIRM, PROBE_PERMISSION,
                                PROBE_TAB_PERMISSION, add_party, add_reason, add_user, config, csrf_of, login,

@@ -443,7 +443,7 @@ def account_balance(session: Session, account_id: int, *, until: dt.date | None 
         raise NotFound(_("Conta contábil {id} não encontrada.").format(id=account_id))
     ids = [account_id]
     if account.is_synthetic:
-        _, children = _children_map(session, account.company_id)
+        _accounts, children = _children_map(session, account.company_id)
         ids = _descendants(children, account_id)
     q = select(func.sum(_cents(JournalLine.debit)) - func.sum(_cents(JournalLine.credit))) \
         .where(JournalLine.account_id.in_(ids))
