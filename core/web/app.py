@@ -15,7 +15,6 @@ What it wires together:
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 from pathlib import Path
 from urllib.parse import quote
@@ -186,15 +185,12 @@ def create_app(runtime) -> FastAPI:
     for module in (auth_routes, home, parties, panel, actions, history):
         app.include_router(module.router)
 
-    if importlib.util.find_spec("core.doctype.web") is not None:
-        from core.doctype.web import build_router, doctype_menu_items
+    from core.doctype.web import build_router, doctype_menu_items
 
-        app.include_router(build_router(runtime))
-        # Document types that declare a menu group get a menu entry, shown to users who may read them.
-        app.state.doctype_menu = [(item, runtime.registry.doctypes[item.url.rsplit("/", 1)[-1]])
-                                  for item in doctype_menu_items(runtime)]
-    else:
-        log.warning("core.doctype.web ausente: telas genéricas de documentos desativadas")
+    app.include_router(build_router(runtime))
+    # Document types that declare a menu group get a menu entry, shown to users who may read them.
+    app.state.doctype_menu = [(item, runtime.registry.doctypes[item.url.rsplit("/", 1)[-1]])
+                              for item in doctype_menu_items(runtime)]
 
     runtime.hook.register_routes(register=app.include_router)
     return app

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
+from core.br import cep as br_cep
+from core.br import documents as br_documents
 from core.errors import NotFound, PermissionDenied
 from core.i18n import _
 from core.web.templating import _fmt_date, _fmt_money
@@ -13,7 +15,7 @@ PARTY_DOCTYPE = "party"
 
 
 def party_class(runtime):
-    """The registered Party document class (engineer C's `core.parties`)."""
+    """The registered Party document class (`core.parties`)."""
     cls = runtime.registry.doctypes.get(PARTY_DOCTYPE)
     if cls is None:
         raise NotFound(_("O cadastro de pessoas não está disponível nesta instalação."))
@@ -34,11 +36,7 @@ def format_document(value) -> str:
     if not value:
         return ""
     try:
-        from core.br.documents import format_document as fmt
-    except ImportError:
-        return str(value)
-    try:
-        return fmt(value)
+        return br_documents.format_document(value)
     except (ValueError, TypeError):
         return str(value)
 
@@ -47,10 +45,8 @@ def format_cep(value) -> str:
     if not value:
         return ""
     try:
-        from core.br.cep import format_cep as fmt
-
-        return fmt(value)
-    except (ImportError, ValueError, TypeError):
+        return br_cep.format_cep(value)
+    except (ValueError, TypeError):
         return str(value)
 
 
