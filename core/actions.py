@@ -456,9 +456,6 @@ def run_action(runtime, name: str, ids: list[int], params: dict[str, Any] | None
 def notify_after_action(runtime, name: str, result: ActionResult, ctx: ActionContext) -> None:
     """Call every plugin's `after_action`; one plugin failing neither stops the others nor
     undoes the (already committed) action — the error is logged."""
-    values = {"action_name": name, "result": result, "ctx": ctx}
-    for impl in reversed(runtime.hook.after_action.get_hookimpls()):
-        try:
-            impl.function(**{arg: values[arg] for arg in impl.argnames})
-        except Exception:
-            log.exception("after_action do plugin %s falhou para a ação %s", impl.plugin_name, name)
+    from core.plugins import notify_each
+
+    notify_each(runtime.hook.after_action, action_name=name, result=result, ctx=ctx)

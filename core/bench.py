@@ -3,14 +3,12 @@
 The kernel adds `quita bench parties`; plugins add their own subcommands to the same group from
 their `register_cli_commands` hook implementation::
 
-    from core.bench import bench_app
+    from core.bench import bench_group
 
     @hookimpl
     def register_cli_commands(cli):
-        @bench_app.command("billing")
+        @bench_group(cli).command("billing")
         def bench_billing(...): ...
-
-The group itself is attached to the root command line by the kernel (`core.parties.hooks`).
 """
 
 from __future__ import annotations
@@ -21,13 +19,17 @@ from typing import Callable
 
 import typer
 
-bench_app = typer.Typer(help="Medições de desempenho (benchmarks) que imprimem tempos.", no_args_is_help=True)
+BENCH_HELP = "Medições de desempenho (benchmarks) que imprimem tempos."
 
 
-def attach(cli: typer.Typer) -> None:
-    """Add the `bench` group to the root app once."""
-    if not any(getattr(g, "typer_instance", None) is bench_app for g in cli.registered_groups):
-        cli.add_typer(bench_app, name="bench")
+def bench_group(cli: typer.Typer) -> typer.Typer:
+    """The `bench` group of this command line, created on first use (one per CLI app)."""
+    for group in cli.registered_groups:
+        if group.name == "bench":
+            return group.typer_instance
+    group = typer.Typer(help=BENCH_HELP, no_args_is_help=True)
+    cli.add_typer(group, name="bench")
+    return group
 
 
 def time_median(fn: Callable[[], object], *, runs: int = 5, warmup: int = 1) -> tuple[float, object]:

@@ -50,7 +50,21 @@ def build_app(plugins=None) -> typer.Typer:
     app.command("demo")(demo)
     if plugins is not None:
         plugins.pm.hook.register_cli_commands(cli=app)
+        _refuse_duplicate_commands(app)
     return app
+
+
+def _refuse_duplicate_commands(app: typer.Typer) -> None:
+    """Two plugins (or a plugin and the kernel) must not claim the same command name."""
+    from core.errors import ConfigError
+
+    seen: set[str] = set()
+    names = [c.name or c.callback.__name__.replace("_", "-") for c in app.registered_commands]
+    names += [g.name for g in app.registered_groups]
+    for name in names:
+        if name in seen:
+            raise ConfigError("plugins", f"o comando 'quita {name}' foi registrado mais de uma vez")
+        seen.add(name)
 
 
 def init(
@@ -190,7 +204,11 @@ def main(argv: list[str] | None = None) -> None:
         except QuitaError as exc:
             typer.secho(f"Erro: {exc}", fg=typer.colors.RED, err=True)
             raise SystemExit(2)
-    app = build_app(plugins)
+    try:
+        app = build_app(plugins)
+    except QuitaError as exc:
+        typer.secho(f"Erro: {exc}", fg=typer.colors.RED, err=True)
+        raise SystemExit(2)
     app(args=argv, prog_name="quita")
 
 

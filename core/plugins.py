@@ -277,3 +277,14 @@ def _validate_settings(plugins: Plugins) -> None:
                 raise ConfigError(f"plugins.{name}", "este plugin não aceita configurações", cfg.path)
             continue
         plugins.registry.settings[name] = validate_plugin_settings(model, data, name, cfg.path)
+
+
+def notify_each(hook_caller, **kwargs) -> None:
+    """Call every implementation of an event hook in pluggy's order (last registered first),
+    isolating failures: one plugin raising is logged and neither stops the others nor undoes
+    what was already committed."""
+    for impl in reversed(hook_caller.get_hookimpls()):
+        try:
+            impl.function(**{arg: kwargs[arg] for arg in impl.argnames})
+        except Exception:
+            log.exception("o hook %s do plugin %s falhou", hook_caller.name, impl.plugin_name)

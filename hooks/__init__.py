@@ -10,6 +10,12 @@ Plugins implement hooks with `hooks.hookimpl`::
 
 One module per family; each spec's docstring is the reference for integrators (see
 docs/hooks.md, which is generated from these docstrings and checked by a meta-test).
+
+Ordering (pluggy's rule, for every hook): implementations are called last-registered first;
+`@hookimpl(tryfirst=True)` / `trylast=True` move one to the front or the back. The kernel's own
+implementations are registered before any plugin's, so plugins run before the kernel unless the
+kernel marks an implementation `tryfirst`. Hooks whose results are merged (guards, registrations)
+do not depend on that order.
 """
 
 import pluggy

@@ -15,7 +15,8 @@ def after_action(action_name, result, ctx):
     Arguments: `action_name: str`; `result: core.actions.ActionResult` (done ids, refused ids with
     their blockers); `ctx: core.actions.ActionContext` (its session is closed).
     Returns: ignored.
-    Calls: every enabled plugin (not firstresult), once per action run.
+    Calls: every enabled plugin (not firstresult), once per action run, last-registered first;
+    one plugin raising does not stop the others.
     Transaction: after commit, outside any unit of work — open a new one to touch the database.
     An exception here is logged and does not undo the action.
     """
@@ -28,6 +29,7 @@ def after_document_saved(doctype, record_id, event, ctx):
     Arguments: `doctype: str` (document type name), `record_id: int`, `event: str` (one of
     "created", "updated", "submitted", "cancelled", "amended", "deleted"), `ctx` (user id, company).
     Returns: ignored.
-    Calls: every enabled plugin (not firstresult), once per saved document.
+    Calls: every enabled plugin (not firstresult), once per saved document, last-registered first;
+    one plugin raising does not stop the others.
     Transaction: after commit, outside any unit of work — open a new one to touch the database.
     """

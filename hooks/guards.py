@@ -17,7 +17,8 @@ def action_blockers(action, records, params, ctx):
     (session, user, company_id, now, runtime).
     Returns: an iterable of `core.actions.Blocker(record_id, code, message)` (message in pt-BR,
     e.g. "A fatura 123 já está liquidada") or None.
-    Calls: every enabled plugin (not firstresult); results are merged per record.
+    Calls: every enabled plugin (not firstresult); results are merged per record, so the order of
+    the plugins does not change the outcome.
     Transaction: inside the action's unit of work, before anything changes; read only — must
     not write or commit. Allowed records are then processed together; each refused record is
     reported with all its blockers.

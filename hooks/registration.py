@@ -15,7 +15,8 @@ def register_settings(register):
 
     Arguments: `register(plugin_name: str, model: type[pydantic.BaseModel])`.
     Returns: nothing — call `register`.
-    Calls: every enabled plugin (not firstresult), once at start, in registration order.
+    Calls: every enabled plugin (not firstresult), once at start; order does not matter
+    (menus and tabs are sorted by their `order`).
     Transaction: none — runs outside any unit of work and must not touch the database.
 
     The kernel validates the plugin's table with `model`; an invalid or unknown key stops the
@@ -30,7 +31,8 @@ def register_migrations(register):
 
     Arguments: `register(component: str, path: pathlib.Path, depends_on: tuple[str, ...] = ())`.
     Returns: nothing — call `register`.
-    Calls: every enabled plugin (not firstresult), once at start, in registration order.
+    Calls: every enabled plugin (not firstresult), once at start; order does not matter
+    (menus and tabs are sorted by their `order`).
     Transaction: none — runs outside any unit of work and must not touch the database.
 
     Each component has its own lineage and version table (`alembic_version_<component>`);
@@ -46,7 +48,8 @@ def register_permissions(register):
     Arguments: `register(key: str, label: str, group: str)` — key like
     "receivables.invoice.remove"; label and group in pt-BR (the manuals' permission groups).
     Returns: nothing — call `register`.
-    Calls: every enabled plugin (not firstresult), once at start, in registration order.
+    Calls: every enabled plugin (not firstresult), once at start; order does not matter
+    (menus and tabs are sorted by their `order`).
     Transaction: none — runs outside any unit of work and must not touch the database.
     """
 
@@ -57,7 +60,8 @@ def register_doctypes(register):
 
     Arguments: `register(document_class: type[core.doctype.Document])`.
     Returns: nothing — call `register`.
-    Calls: every enabled plugin (not firstresult), once at start, in registration order.
+    Calls: every enabled plugin (not firstresult), once at start; order does not matter
+    (menus and tabs are sorted by their `order`).
     Transaction: none — runs outside any unit of work and must not touch the database.
 
     Each class gets list and form views, REST endpoints in the OpenAPI schema, permission checks
@@ -73,7 +77,8 @@ def register_menu_items(register):
     Arguments: `register(item: core.web.registry.MenuItem)` — label (pt-BR), url, group, order,
     permission (optional key: the item is hidden from users without it).
     Returns: nothing — call `register`.
-    Calls: every enabled plugin (not firstresult), once at start, in registration order.
+    Calls: every enabled plugin (not firstresult), once at start; order does not matter
+    (menus and tabs are sorted by their `order`).
     Transaction: none — runs outside any unit of work and must not touch the database.
     """
 
@@ -85,7 +90,8 @@ def register_customer_panel_tabs(register):
     Arguments: `register(tab: core.web.registry.PanelTab)` — key, label (pt-BR), order, optional
     permission, and `render(ctx: core.web.registry.PanelContext) -> str` returning HTML.
     Returns: nothing — call `register`.
-    Calls: every enabled plugin (not firstresult), once at start, in registration order.
+    Calls: every enabled plugin (not firstresult), once at start; order does not matter
+    (menus and tabs are sorted by their `order`).
     Transaction: registration touches no database; `render` later runs inside a read-only unit
     of work (`ctx.session`) and must not write.
     """
@@ -98,7 +104,8 @@ def register_actions(register):
     Arguments: `register(action: core.actions.Action)` — name, pt-BR label, target kind,
     permission key, pydantic parameters schema, `run` function.
     Returns: nothing — call `register`.
-    Calls: every enabled plugin (not firstresult), once at start, in registration order.
+    Calls: every enabled plugin (not firstresult), once at start; order does not matter
+    (menus and tabs are sorted by their `order`).
     Transaction: none at registration; the action's `run` later executes inside the action's
     unit of work, after every plugin's `action_blockers` was asked, and must not commit.
     """
@@ -110,7 +117,8 @@ def register_routes(register):
 
     Arguments: `register(router: fastapi.APIRouter)`.
     Returns: nothing — call `register`.
-    Calls: every enabled plugin (not firstresult), once each time the web app is built.
+    Calls: every enabled plugin (not firstresult), once each time the web app is built; routes
+    are added after the kernel's, so a plugin cannot shadow a kernel page.
     Transaction: none at registration; handlers open their own unit of work
     (`core.db.unit_of_work`). Routes of a disabled plugin do not exist.
     """
@@ -123,7 +131,8 @@ def register_cli_commands(cli):
     Arguments: `cli: typer.Typer` — the root app; add commands (`@cli.command()`) or groups
     (`cli.add_typer(sub, name="billing")`). Every command needs a pt-BR help text.
     Returns: nothing.
-    Calls: every enabled plugin (not firstresult), once per process, before argv is parsed.
+    Calls: every enabled plugin (not firstresult), once per process, before argv is parsed; a
+    command name already taken is an error.
     Transaction: none at registration; each command opens its own unit of work.
     """
 
@@ -134,7 +143,8 @@ def register_outbox_handlers(register):
 
     Arguments: `register(kind: str, handler: Callable[[OutboxMessage, Session], None])`.
     Returns: nothing — call `register`.
-    Calls: every enabled plugin (not firstresult), once at start, in registration order.
+    Calls: every enabled plugin (not firstresult), once at start; order does not matter
+    (menus and tabs are sorted by their `order`).
     Transaction: none at registration. Services enqueue with `core.outbox.enqueue(session, kind,
     payload)` inside their unit of work; handlers run only after that transaction committed,
     each message in its own transaction; a failing handler is retried and its error kept.
@@ -147,7 +157,8 @@ def register_reason_kinds(register):
 
     Arguments: `register(kind: str, label: str)` — e.g. ("suspensao_conta", "Suspensão de conta").
     Returns: nothing — call `register`. Operators keep the reasons of each kind in "Motivos".
-    Calls: every enabled plugin (not firstresult), once at start, in registration order.
+    Calls: every enabled plugin (not firstresult), once at start; order does not matter
+    (menus and tabs are sorted by their `order`).
     Transaction: none — runs outside any unit of work and must not touch the database.
     """
 
@@ -159,7 +170,8 @@ def register_jobs(register):
     Arguments: `register(spec: core.jobs.JobSpec)` — kind, pt-BR label, `plan(session, params)
     -> list[dict]` (one payload per chunk) and `run_chunk(session, params, payload) -> dict | None`.
     Returns: nothing — call `register`.
-    Calls: every enabled plugin (not firstresult), once at start, in registration order.
+    Calls: every enabled plugin (not firstresult), once at start; order does not matter
+    (menus and tabs are sorted by their `order`).
     Transaction: none at registration. Later `plan` runs in the submitting unit of work and
     each `run_chunk` in its own transaction together with the chunk's claim, so a chunk is done
     exactly once: a crash rolls it back and another run (or worker) takes it again.

@@ -167,3 +167,60 @@ def test_bad_config_stops_the_cli_with_the_key(tmp_path, monkeypatch):
                           env={"QUITA_CONFIG": str(cfg), "PATH": "/usr/bin:/bin"}, cwd=tmp_path)
     assert proc.returncode == 2
     assert "[plugins.enabled]" in proc.stderr and "requer o plugin 'receivables'" in proc.stderr
+
+
+def test_two_plugins_cannot_claim_the_same_command():
+    import typer
+
+    def plugin(name):
+        mod = types.ModuleType(name)
+
+        @hookimpl
+        def register_cli_commands(cli):
+            @cli.command("relatorio")
+            def relatorio():
+                """Relatório de um plugin."""
+                typer.echo(name)
+
+        mod.register_cli_commands = register_cli_commands
+        return mod
+
+    plugins = load_plugins(config("sqlite://", ["um", "dois"]), extra={"um": plugin("um"), "dois": plugin("dois")})
+    with pytest.raises(ConfigError, match="'quita relatorio' foi registrado mais de uma vez"):
+        build_app(plugins)
+
+
+def test_every_plugin_benchmark_lands_in_one_bench_group():
+    import typer
+
+    from core.bench import bench_group
+
+    mod = types.ModuleType("benchy")
+
+    @hookimpl
+    def register_cli_commands(cli):
+        @bench_group(cli).command("coisas")
+        def coisas():
+            """Mede coisas."""
+            typer.echo("medido")
+
+    mod.register_cli_commands = register_cli_commands
+    plugins = load_plugins(config("sqlite://", ["benchy"]), extra={"benchy": mod})
+    runner = CliRunner()
+    for _ in range(2):  # building the CLI twice in one process adds nothing twice
+        app = build_app(plugins)
+        assert [g.name for g in app.registered_groups].count("bench") == 1
+        result = runner.invoke(app, ["bench", "--help"])
+        assert result.exit_code == 0 and "coisas" in result.output and "parties" in result.output
+
+
+def test_serve_refuses_a_database_with_pending_migrations(tmp_path):
+    import subprocess
+    import sys
+
+    cfg = tmp_path / "quita.toml"
+    cfg.write_text(f'[database]\nurl = "sqlite:///{tmp_path}/novo.db"\n[plugins]\nenabled = []\n')
+    proc = subprocess.run([sys.executable, "-m", "core.cli", "serve", "--port", "8799"], capture_output=True,
+                          text=True, env={"QUITA_CONFIG": str(cfg), "PATH": "/usr/bin:/bin"}, cwd=tmp_path, timeout=60)
+    assert proc.returncode == 2
+    assert "migrações pendentes para: core" in proc.stderr and "quita db upgrade" in proc.stderr

@@ -38,6 +38,7 @@ from core.doctype.meta import DocStatus
 from core.errors import NotFound, PermissionDenied, ValidationError
 from core.i18n import _
 from core.model import Base
+from core.plugins import notify_each
 
 log = logging.getLogger(__name__)
 
@@ -431,10 +432,8 @@ def _notify(session: Session, doc: Document, event: str, user, runtime=None) -> 
     from core.db import after_commit
 
     def fire():
-        try:
-            runtime.hook.after_document_saved(doctype=doctype, record_id=record_id, event=event, ctx=ctx)
-        except Exception:  # the change is committed; a failing listener must not turn it into an error
-            log.exception("after_document_saved falhou para %s %s (%s)", doctype, record_id, event)
+        # The change is committed; a failing listener must not turn it into an error.
+        notify_each(runtime.hook.after_document_saved, doctype=doctype, record_id=record_id, event=event, ctx=ctx)
 
     after_commit(session, fire)
 

@@ -15,7 +15,7 @@ from typing import Callable, Optional
 import typer
 from sqlalchemy import func, insert, select, text
 
-from core.bench import bench_app, time_median
+from core.bench import time_median
 from core.db import unit_of_work
 from core.parties.fakedata import PartyFaker, row_for_insert
 from core.parties.models import Party, PartyEmailTest
@@ -280,7 +280,6 @@ def benchmark_parties(url: str, *, count: int, runs: int = 5, seed: int = 7,
             "slowest_ms": max(r["median_ms"] for r in searches)}
 
 
-@bench_app.command("parties")
 def bench_parties(
     count: int = typer.Option(1_000_000, "--count", help="Quantidade de pessoas na tabela (carrega as que faltarem)."),
     database: Optional[str] = typer.Option(None, "--database", help="URL do banco (padrão: o da configuração)."),
@@ -298,3 +297,7 @@ def bench_parties(
         typer.echo(json.dumps(result, ensure_ascii=False, indent=2))
     else:
         typer.echo(f"Mais lenta: {result['slowest_ms']:.1f} ms")
+
+
+def add_commands(bench: typer.Typer) -> None:
+    bench.command("parties")(bench_parties)

@@ -14,10 +14,10 @@ def register_doctypes(register):
 
 @hookimpl
 def register_cli_commands(cli):
-    from core.bench import attach
-    import core.parties.bench  # noqa: F401  (defines `quita bench parties` on the bench group)
+    from core.bench import bench_group
+    from core.parties.bench import add_commands
 
-    attach(cli)
+    add_commands(bench_group(cli))
 
 
 @hookimpl
