@@ -157,6 +157,15 @@ def can_run(user, action: Action) -> bool:
     return has_permission(user, action.permission)
 
 
+def justifications_for(session: Session, kind: str) -> list[str]:
+    """Active standard justification texts of one kind (offered in the action dialog)."""
+    from core.models.reasons import Justification
+
+    stmt = (select(Justification.text).where(Justification.kind == kind, Justification.active.is_(True))
+            .order_by(Justification.text))
+    return list(session.scalars(stmt))
+
+
 def reasons_for(session: Session, kind: str) -> list[Reason]:
     """Active reasons of one kind, by code (for the operator's choice list)."""
     stmt = select(Reason).where(Reason.kind == kind, Reason.active.is_(True)).order_by(Reason.code)

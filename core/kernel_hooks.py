@@ -18,9 +18,10 @@ GENERIC_REASON_KINDS = {
 
 @hookimpl
 def register_doctypes(register):
-    from core.models.reasons import Reason
+    from core.models.reasons import Justification, Reason
 
     register(Reason)
+    register(Justification)
 
 
 @hookimpl

@@ -397,3 +397,31 @@ def test_document_types_appear_in_the_menu_for_who_may_read_them(client, runtime
     login(client, "ana")  # "atendimento" reads parties, not companies
     home = client.get("/").text
     assert 'href="/doc/party"' in home and 'href="/doc/company"' not in home
+
+
+def test_standard_justifications_are_offered_and_the_chosen_text_is_audited(client, runtime, parties):
+    from core.audit import history
+    from core.models import Justification, Reason
+
+    add_user(runtime.engine, "maria", admin=True)
+    with unit_of_work(runtime.engine) as s:
+        s.add(Reason(kind="inativacao_cadastro", code="OBITO", description="Falecimento",
+                     requires_justification=True))
+        s.add(Justification(kind="inativacao_cadastro", text="Certidão apresentada pela família"))
+        s.add(Justification(kind="inativacao_cadastro", text="Texto desativado", active=False))
+        s.add(Justification(kind="remocao", text="De outro tipo"))
+    login(client, "maria")
+    pid = parties["joao"]
+    dialog = client.get("/acoes/parties.deactivate/dialogo", params={"ids": str(pid)})
+    assert dialog.status_code == 200
+    assert "Justificativa padrão" in dialog.text and "Certidão apresentada pela família" in dialog.text
+    assert "Texto desativado" not in dialog.text and "De outro tipo" not in dialog.text
+
+    reason_id = re.search(r'<option value="(\d+)"[^>]*>OBITO', dialog.text).group(1)
+    resp = client.post("/acoes/parties.deactivate/executar", data={
+        "ids": str(pid), "reason": reason_id, "justification": "Certidão apresentada pela família",
+        "confirmed": "on", "csrf_token": csrf_of(dialog.text)})
+    assert resp.status_code == 200 and "HX-Trigger" in resp.headers
+    with unit_of_work(runtime.engine, readonly=True) as s:
+        entry = history(s, "party", pid)[0]
+    assert entry.action == "parties.deactivate" and entry.justification == "Certidão apresentada pela família"

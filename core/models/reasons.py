@@ -59,3 +59,35 @@ class Reason(Document):
             raise ValidationError(_("Informe o código do motivo."), field="code")
         if not (self.description or "").strip():
             raise ValidationError(_("Informe a descrição do motivo."), field="description")
+
+
+class Justification(Document):
+    """Standard justifications (justificativas padrão) per kind, offered in action dialogs.
+
+    The operator may pick one (it fills the justification text) or write their own; the text
+    that was used is what the audit trail keeps.
+    """
+
+    __tablename__ = "justification"
+    meta = DocMeta(
+        label="Justificativa padrão", label_plural="Justificativas padrão",
+        list_columns=("kind", "text", "active"), filters=("kind", "text", "active"),
+        permissions={"financeiro": "read", "gerente": "read write create"},
+        title_field="text", search_fields=("text",), order_by="kind", menu_group="Cadastros",
+    )
+
+    kind: Mapped[str] = field(String(60), label="Tipo", required=True, index=True, widget="select",
+                              help="Em que operações a justificativa é oferecida (mesmos tipos dos motivos).")
+    text: Mapped[str] = field(String(200), label="Texto", required=True)
+    active: Mapped[bool] = field(Boolean, label="Ativa", default=True, nullable=False)
+
+    @classmethod
+    def kind_choices(cls) -> list[tuple[str, str]]:
+        return Reason.kind_choices()
+
+    def validate(self, session) -> None:
+        kinds = registered_reason_kinds()
+        if kinds and self.kind not in kinds:
+            raise ValidationError(_("Tipo de justificativa desconhecido: {kind}").format(kind=self.kind), field="kind")
+        if not (self.text or "").strip():
+            raise ValidationError(_("Informe o texto da justificativa."), field="text")

@@ -79,6 +79,25 @@ def upgrade() -> None:
     with op.batch_alter_table('company', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_company_docname'), ['docname'], unique=False)
 
+    op.create_table('justification',
+    sa.Column('kind', sa.String(length=60), nullable=False),
+    sa.Column('text', sa.String(length=200), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('docname', sa.String(length=60), nullable=True),
+    sa.Column('docstatus', sa.SmallInteger(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('modified_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('created_by', sa.Integer(), nullable=True),
+    sa.Column('modified_by', sa.Integer(), nullable=True),
+    sa.Column('amended_from', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['amended_from'], ['justification.id'], name=op.f('fk_justification_amended_from_justification')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_justification'))
+    )
+    with op.batch_alter_table('justification', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_justification_docname'), ['docname'], unique=False)
+        batch_op.create_index(batch_op.f('ix_justification_kind'), ['kind'], unique=False)
+
     op.create_table('number_counter',
     sa.Column('company_id', sa.Integer(), nullable=False),
     sa.Column('kind', sa.String(length=80), nullable=False),
@@ -483,6 +502,11 @@ def downgrade() -> None:
 
     op.drop_table('outbox_message')
     op.drop_table('number_counter')
+    with op.batch_alter_table('justification', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_justification_kind'))
+        batch_op.drop_index(batch_op.f('ix_justification_docname'))
+
+    op.drop_table('justification')
     with op.batch_alter_table('company', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_company_docname'))
 

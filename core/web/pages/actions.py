@@ -93,15 +93,17 @@ def _record_titles(runtime, action, ids: list[int]) -> dict[int, str]:
         return titles
 
 
-def _reasons(runtime, kind: str | None) -> list[dict]:
+def _reasons(runtime, kind: str | None) -> tuple[list[dict], list[str]]:
+    """The action's reasons and standard justifications of its kind (both empty without one)."""
     if not kind:
-        return []
-    from core.actions import reasons_for
+        return [], []
+    from core.actions import justifications_for, reasons_for
     from core.db import unit_of_work
 
     with unit_of_work(runtime.engine, readonly=True) as session:
-        return [{"id": r.id, "code": r.code, "description": r.description,
-                 "requires_justification": r.requires_justification} for r in reasons_for(session, kind)]
+        reasons = [{"id": r.id, "code": r.code, "description": r.description,
+                    "requires_justification": r.requires_justification} for r in reasons_for(session, kind)]
+        return reasons, justifications_for(session, kind)
 
 
 def _clean_params(form) -> dict:
@@ -123,9 +125,10 @@ def _dialog_context(runtime, user, name: str, ids: list[int], params: dict, erro
     preview = preview_action(runtime, name, ids, params, user)  # PermissionDenied ⇒ 403
     titles = _record_titles(runtime, action, ids)
     kind_label = runtime.registry.reason_kinds.get(action.reason_kind, action.reason_kind) if action.reason_kind else None
+    reasons, justifications = _reasons(runtime, action.reason_kind)
     return {
         "action": action, "ids": ids, "ids_csv": ",".join(str(i) for i in ids), "fields": form_fields(action.params),
-        "reasons": _reasons(runtime, action.reason_kind), "reason_kind_label": kind_label,
+        "reasons": reasons, "justifications": justifications, "reason_kind_label": kind_label,
         "values": params, "errors": errors or {}, "preview": preview, "titles": titles,
     }
 

@@ -23,6 +23,15 @@
     box.innerHTML = ""; box.appendChild(div);
   }
 
+  // A standard justification picked in an action dialog fills the justification text.
+  document.addEventListener("change", function (evt) {
+    var select = evt.target.closest && evt.target.closest("select[data-fill-justification]");
+    if (!select || !select.value) { return; }
+    var form = select.closest("form");
+    var text = form && form.querySelector('textarea[name="justification"]');
+    if (text) { text.value = select.value; text.dispatchEvent(new Event("input", { bubbles: true })); }
+  });
+
   document.addEventListener("htmx:configRequest", function (evt) {
     evt.detail.headers["X-CSRF-Token"] = csrfToken();
   });
