@@ -117,8 +117,12 @@ def load_demo(runtime, *, customers: int = 3000, seed: int = 42, echo: Callable[
             from sqlalchemy import update
 
             session.execute(update(Party), [{"id": pid, "email_tested_at": at} for pid, at in last.items()])
+        echo("Motivos, justificativas, plano de contas e lançamentos…")
+        from core.demo_master import load_master_data
+
+        master = load_master_data(session, runtime)
     counts = {"companies": len(DEMO_COMPANIES), "users": len(DEMO_USERS), "customers": customers,
-              "suppliers": suppliers, "email_tests": len(tests)}
+              "suppliers": suppliers, "email_tests": len(tests), **master}
     echo(f"Demonstração carregada: {customers} clientes, {suppliers} fornecedores, "
          f"{len(DEMO_COMPANIES)} empresas; acesse com usuário 'admin' e senha 'admin'.")
     return counts

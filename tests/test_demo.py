@@ -61,3 +61,21 @@ def test_demo_refuses_a_database_with_parties(runtime):
     out = []
     assert load_demo(runtime, customers=10, seed=1, echo=out.append) == {"skipped": True}
     assert "já tem 1 pessoas" in out[0]
+
+
+def test_demo_has_reasons_for_every_kind_and_a_balanced_ledger(runtime):
+    from core.actions import reasons_for
+    from core.ledger.models import Account, JournalEntry
+    from core.ledger.services import trial_balance
+
+    counts = load_demo(runtime, customers=10, seed=1, echo=lambda m: None)
+    assert counts["entries"] == 10
+    with unit_of_work(runtime.engine, readonly=True) as s:
+        for kind in runtime.registry.reason_kinds:
+            assert reasons_for(s, kind), f"sem motivos de demonstração para {kind}"
+        company = s.scalars(select(Company).order_by(Company.id)).first()
+        first = s.scalars(select(JournalEntry).where(JournalEntry.company_id == company.id)
+                          .order_by(JournalEntry.date)).first()
+        assert s.scalar(select(func.count()).select_from(Account).where(Account.company_id == company.id)) == 15
+        tb = trial_balance(s, company.id, start=first.date, end=first.date.replace(day=28))
+        assert tb.total_debit == tb.total_credit and tb.total_debit > 0
