@@ -34,6 +34,15 @@ USER_KIND = "app_user"
 ROLE_KIND = "app_role"
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
+# pt-BR labels of the keys in the audit snapshots of users and roles (for the history page).
+USER_FIELD_LABELS = {
+    "username": "Login", "full_name": "Nome", "email": "E-mail", "active": "Ativo", "is_admin": "Administrador",
+    "roles": "Papéis", "password_changed": "Senha alterada", "company_id": "Empresa", "created_at": "Incluído em",
+    "password_hash": "Senha", "id": "Código",
+}
+ROLE_FIELD_LABELS = {"name": "Nome interno", "label": "Descrição", "permissions": "Permissões"}
+AUDIT_FIELD_LABELS = {USER_KIND: USER_FIELD_LABELS, ROLE_KIND: ROLE_FIELD_LABELS}
+
 DOC_RIGHT_LABELS = {
     "read": "Consultar", "write": "Alterar", "create": "Incluir", "delete": "Excluir",
     "submit": "Confirmar", "cancel": "Cancelar", "amend": "Retificar",

@@ -12,7 +12,8 @@ import core.models as models
 MIGRATIONS = Path(__file__).parent / "migrations" / "versions"
 
 # Kernel areas that implement hooks in their own module (registered as "core.<area>…", always on).
-KERNEL_PARTS: list[str] = ["core.web.pages.kernel_ui", "core.ledger.hooks", "core.kernel_hooks", "core.parties.hooks"]
+KERNEL_PARTS: list[str] = ["core.web.pages.kernel_ui", "core.ledger.hooks", "core.kernel_hooks", "core.parties.hooks",
+                           "core.web.pages.admin"]
 
 
 @hookimpl

@@ -123,14 +123,15 @@ async def create_user_post(request: Request, user=Depends(require_manager)):
         new_id = await run_in_threadpool(save)
     except ValidationError as exc:
         values.setdefault("role_ids", [])
-        return await run_in_threadpool(lambda: _user_form(request, values=values, errors=exc.errors,
-                                                          message=_summary(exc), status_code=400))
+        errors, message = exc.errors, _summary(exc)
+        return await run_in_threadpool(lambda: _user_form(request, values=values, errors=errors, message=message,
+                                                          status_code=400))
     return RedirectResponse(f"{USERS_URL}/{new_id}?ok=criado", status_code=303)
 
 
 def _account(session, user_id: int) -> dict:
-    return _user_row(svc.get_user(session, user_id)) | {
-        "role_ids": [r.id for r in svc.get_user(session, user_id).roles]}
+    account = svc.get_user(session, user_id)
+    return _user_row(account) | {"role_ids": [r.id for r in account.roles]}
 
 
 @router.get(USERS_URL + "/{user_id}", include_in_schema=False)
@@ -159,11 +160,12 @@ async def update_user_post(request: Request, user_id: int, user=Depends(require_
         await run_in_threadpool(save)
     except ValidationError as exc:
         values.setdefault("role_ids", [])
+        errors, message = exc.errors, _summary(exc)
 
         def again():
             account = _uow(request, lambda s: _account(s, user_id), True)
             return _user_form(request, account=account, values=values | {"username": account["username"]},
-                              errors=exc.errors, message=_summary(exc), status_code=400)
+                              errors=errors, message=message, status_code=400)
 
         return await run_in_threadpool(again)
     return RedirectResponse(f"{USERS_URL}/{user_id}?ok=salvo", status_code=303)
@@ -201,8 +203,9 @@ async def create_role_post(request: Request, user=Depends(require_manager)):
         role_id = await run_in_threadpool(_uow, request, lambda s: svc.create_role_entry(
             s, user, name=values["name"], label=values["label"]).id)
     except ValidationError as exc:
-        return await run_in_threadpool(lambda: _roles_list(request, values=values, errors=exc.errors,
-                                                           message=_summary(exc), status_code=400))
+        errors, message = exc.errors, _summary(exc)
+        return await run_in_threadpool(lambda: _roles_list(request, values=values, errors=errors, message=message,
+                                                           status_code=400))
     return RedirectResponse(f"{ROLES_URL}/{role_id}?ok=papel-criado", status_code=303)
 
 
@@ -243,9 +246,9 @@ async def role_save(request: Request, role_id: int, user=Depends(require_manager
         await run_in_threadpool(_uow, request, lambda s: svc.update_role_permissions(
             s, user, runtime, role_id, label=label, granted=keys))
     except ValidationError as exc:
+        errors, message = exc.errors, _summary(exc)
         return await run_in_threadpool(lambda: _matrix(request, role_id, checked=set(keys), label=label,
-                                                       errors=exc.errors, message=_summary(exc),
-                                                       status_code=400))
+                                                       errors=errors, message=message, status_code=400))
     return RedirectResponse(f"{ROLES_URL}/{role_id}?ok=papel-salvo", status_code=303)
 
 
@@ -262,3 +265,19 @@ def register_menu_items(register):
 @hookimpl
 def register_routes(register):
     register(router)
+
+
+@hookimpl
+def register_history_kinds(register):
+    from core.models import Role, User
+
+    def user_title(session, user_id):
+        user = session.get(User, user_id)
+        return f"{user.username} ({user.full_name})" if user and user.full_name else (user.username if user else None)
+
+    def role_title(session, role_id):
+        role = session.get(Role, role_id)
+        return (role.label or role.name) if role else None
+
+    register(svc.USER_KIND, "Usuário", svc.MANAGE_PERMISSION, svc.USER_FIELD_LABELS, user_title)
+    register(svc.ROLE_KIND, "Papel", svc.MANAGE_PERMISSION, svc.ROLE_FIELD_LABELS, role_title)
