@@ -58,6 +58,17 @@ class MigrationSource:
     depends_on: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class HistoryKind:
+    """An audited record kind that is not a document type (see `register_history_kinds`)."""
+
+    kind: str
+    label: str
+    permission: str
+    fields: dict[str, str]
+    title: Callable | None = None
+
+
 @dataclass
 class Registry:
     """Everything enabled plugins registered at start, in one place."""
@@ -73,6 +84,7 @@ class Registry:
     outbox_handlers: dict[str, Callable] = field(default_factory=dict)
     reason_kinds: dict[str, str] = field(default_factory=dict)
     jobs: dict[str, Any] = field(default_factory=dict)
+    history_kinds: dict[str, Any] = field(default_factory=dict)
 
 
 def discover() -> dict[str, md.EntryPoint]:
@@ -263,6 +275,11 @@ def _collect_registrations(plugins: Plugins) -> None:
         reg.jobs[spec.kind] = spec
 
     hook.register_jobs(register=job)
+
+    def history_kind(kind, label, permission, fields=None, title=None):
+        reg.history_kinds[kind] = HistoryKind(kind, label, permission, dict(fields or {}), title)
+
+    hook.register_history_kinds(register=history_kind)
     reg.menu_items.sort(key=lambda m: (getattr(m, "group", ""), getattr(m, "order", 0)))
     reg.panel_tabs.sort(key=lambda t: getattr(t, "order", 0))
 

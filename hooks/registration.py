@@ -176,3 +176,19 @@ def register_jobs(register):
     each `run_chunk` in its own transaction together with the chunk's claim, so a chunk is done
     exactly once: a crash rolls it back and another run (or worker) takes it again.
     """
+
+
+@hookspec
+def register_history_kinds(register):
+    """Describe audited records that are not document types, for the history page.
+
+    Arguments: `register(kind: str, label: str, permission: str, fields: dict[str, str] = {},
+    title: Callable[[Session, int], str | None] | None = None)` — `kind` is the audit
+    `target_kind` (e.g. "app_user"), `label` its pt-BR name, `permission` the key needed to read
+    its history, `fields` pt-BR labels per audited key (others are shown as they are), `title`
+    a function naming one record.
+    Returns: nothing — call `register`.
+    Calls: every enabled plugin (not firstresult), once at start; order does not matter.
+    Transaction: none at registration; `title` later runs inside the history page's read-only
+    unit of work and must not write.
+    """

@@ -36,4 +36,4 @@ def test_hooks_doc_is_up_to_date():
 
 def test_there_are_hooks_in_every_family():
     families = {m.__name__ for m, _, _ in SPECS}
-    assert families == {"hooks.registration", "hooks.guards", "hooks.events"}
+    assert families == {"hooks.registration", "hooks.guards", "hooks.events", "hooks.receivables"}

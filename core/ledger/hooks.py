@@ -100,3 +100,15 @@ def register_routes(register):
     from core.ledger.web import build_router
 
     register(build_router())
+
+
+@hookimpl
+def register_history_kinds(register):
+    def entry_title(session, entry_id):
+        entry = session.get(JournalEntry, entry_id)
+        return f"nº {entry.number} de {entry.date:%d/%m/%Y} — {entry.description}" if entry else None
+
+    register("ledger_entry", "Lançamento contábil", PERM_READ,
+             {"number": "Número", "date": "Data", "description": "Histórico", "total": "Valor",
+              "reversal_of_id": "Estorno do lançamento", "reversal_reason": "Motivo do estorno",
+              "origin": "Origem", "company_id": "Empresa"}, entry_title)

@@ -83,7 +83,8 @@ def history_rows(runtime, entries, target_kind: str) -> list[dict]:
                     continue
                 info = fields.get(key)
             else:
-                label, info = key, None
+                known = runtime.registry.history_kinds.get(target_kind) if runtime is not None else None
+                label, info = (known.fields.get(key, key) if known else key), None
             changes.append({"field": label, "before": _show(before, info), "after": _show(after, info)})
         rows.append({"at": e.at, "who": e.username or (f"usuário {e.user_id}" if e.user_id else "sistema"),
                      "action": action_label(runtime, e.action), "reason": e.reason,
@@ -94,7 +95,11 @@ def history_rows(runtime, entries, target_kind: str) -> list[dict]:
 def _title(runtime, session, target_kind: str, target_id: int) -> str:
     cls = runtime.registry.doctypes.get(target_kind)
     if cls is None:
-        return f"{target_kind} {target_id}"
+        known = runtime.registry.history_kinds.get(target_kind)
+        if known is None:
+            return f"{target_kind} {target_id}"
+        name = known.title(session, target_id) if known.title else None
+        return f"{known.label}: {name}" if name else f"{known.label} {target_id}"
     obj = session.get(cls, target_id)
     label = cls.meta.label if hasattr(cls, "meta") else target_kind
     return f"{label}: {obj.title}" if obj is not None else f"{label} {target_id}"
@@ -108,10 +113,12 @@ async def history_page(request: Request, target_kind: str, target_id: int, user=
         from core.web.pages.common import require_doc_right
 
         require_doc_right(user, cls, "read")
-    else:  # not a document type: the audit permission decides
-        from core.auth import require_permission
+    else:  # not a document type: its registered permission, or the audit permission, decides
+        from core.auth import has_permission, require_permission
 
-        require_permission(user, "core.audit.view")
+        known = runtime.registry.history_kinds.get(target_kind)
+        if known is None or not has_permission(user, known.permission):
+            require_permission(user, "core.audit.view")
 
     def load():
         from core.audit import history
