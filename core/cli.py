@@ -195,15 +195,19 @@ def user_add(
 
 def main(argv: list[str] | None = None) -> None:
     argv = list(sys.argv[1:] if argv is None else argv)
+    # `init` and help must work even before a valid configuration exists.
+    lenient = not argv or argv[0] in ("init", "--help", "-h")
     plugins = None
-    if argv and argv[0] not in ("init", "--help", "-h"):
-        from core.plugins import load_plugins
+    from core.plugins import load_plugins
 
-        try:
-            plugins = load_plugins(load_config())
-        except QuitaError as exc:
+    try:
+        plugins = load_plugins(load_config())
+    except QuitaError as exc:
+        if not lenient:
             typer.secho(f"Erro: {exc}", fg=typer.colors.RED, err=True)
             raise SystemExit(2)
+        if argv and argv[0] != "init":
+            typer.secho(f"Aviso: comandos dos plugins indisponíveis — {exc}", fg=typer.colors.YELLOW, err=True)
     try:
         app = build_app(plugins)
     except QuitaError as exc:

@@ -224,3 +224,21 @@ def test_serve_refuses_a_database_with_pending_migrations(tmp_path):
                           text=True, env={"QUITA_CONFIG": str(cfg), "PATH": "/usr/bin:/bin"}, cwd=tmp_path, timeout=60)
     assert proc.returncode == 2
     assert "migrações pendentes para: core" in proc.stderr and "quita db upgrade" in proc.stderr
+
+
+def test_root_help_lists_plugin_commands_and_survives_a_broken_config(tmp_path):
+    import subprocess
+    import sys
+
+    def run(toml: str):
+        cfg = tmp_path / "quita.toml"
+        cfg.write_text(toml)
+        return subprocess.run([sys.executable, "-m", "core.cli", "--help"], capture_output=True, text=True,
+                              env={"QUITA_CONFIG": str(cfg), "PATH": "/usr/bin:/bin", "COLUMNS": "120"},
+                              cwd=tmp_path, timeout=60)
+
+    ok = run('[plugins]\nenabled = []\n')
+    assert ok.returncode == 0 and "bench" in ok.stdout and "outbox" in ok.stdout
+    broken = run('[plugins]\nenabled = ["nao_existe"]\n')
+    assert broken.returncode == 0 and "init" in broken.stdout
+    assert "comandos dos plugins indisponíveis" in broken.stderr and "nao_existe" in broken.stderr
