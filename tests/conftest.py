@@ -103,6 +103,7 @@ def truncate_all(engine) -> None:
     raw = engine.raw_connection()  # plain DBAPI: the engine's BEGIN IMMEDIATE listener stays out of the way
     try:
         cur = raw.cursor()
+        cur.execute("PRAGMA query_only=OFF")  # the pooled connection may have served a read-only unit
         cur.execute("PRAGMA foreign_keys=OFF")
         cur.execute("BEGIN IMMEDIATE")
         for n in reversed(names):

@@ -1,7 +1,76 @@
 """Plugin 'receivables': Contas a receber.
 
-Not implemented yet: it is listed by `quita plugins` and registers no hook. See its issue.
+Registers the receivables documents (plans, due rules, contracts), the contract actions with
+their permissions and reason kinds, the settings model, the billing job, the plugin's
+migrations and the `quita billing` / `quita invoices` / `quita bench billing` commands.
 """
+
+from pathlib import Path
+
+from hooks import hookimpl
+from plugins.receivables import models  # noqa: F401  (maps the tables for migrations)
+from plugins.receivables.interest_hooks import compute_interest  # noqa: F401  (hook implementation)
 
 LABEL = "Contas a receber"
 REQUIRES = ()
+MIGRATIONS = Path(__file__).parent / "migrations" / "versions"
+
+
+@hookimpl
+def register_settings(register):
+    from plugins.receivables.settings import ReceivablesSettings
+
+    register("receivables", ReceivablesSettings)
+
+
+@hookimpl
+def register_migrations(register):
+    register("receivables", MIGRATIONS)
+
+
+@hookimpl
+def register_doctypes(register):
+    register(models.Plan)
+    register(models.DueRule)
+    register(models.Contract)
+
+
+@hookimpl
+def register_permissions(register):
+    from plugins.receivables.contracts import PERMISSIONS
+
+    for key, (label, group) in PERMISSIONS.items():
+        register(key, label, group)
+    register("receivables.billing.run", "Executar o faturamento mensal", "Faturamento")
+
+
+@hookimpl
+def register_reason_kinds(register):
+    from plugins.receivables.contracts import REASON_KINDS
+
+    for kind, label in REASON_KINDS.items():
+        register(kind, label)
+
+
+@hookimpl
+def register_actions(register):
+    from plugins.receivables.contracts import ACTIONS
+
+    for action in ACTIONS:
+        register(action)
+
+
+@hookimpl
+def register_jobs(register):
+    from plugins.receivables.billing import BILLING_JOB
+
+    register(BILLING_JOB)
+
+
+@hookimpl
+def register_cli_commands(cli):
+    from core.bench import bench_group
+    from plugins.receivables import bench, cli as commands
+
+    commands.register(cli)
+    bench.register(bench_group(cli))

@@ -1,0 +1,197 @@
+"""Receivables hooks: the life of an invoice, its settlement (liquidação) and interest.
+
+Called by the `receivables` plugin; any plugin may implement them (a bank, a fiscal plugin, a
+deployment's own rules) without `receivables` knowing it. Objects passed inside the unit of
+work are the receivables ORM objects (`plugins.receivables.models`); events after commit get
+plain ids. The value types of this contract live here:
+
+- `SettlementAdjustment(code, amount, description)` — what `before_settle` returns to change a
+  settlement instead of refusing it: `amount` is signed `Decimal` centavos, positive adds to what
+  is due (acréscimo, e.g. a bank fee), negative subtracts (desconto/abatimento);
+- `collect_before_settle(results)` — how the receivables plugin merges the `before_settle`
+  answers into one `SettlementReview` (blockers + adjustments, independent of plugin order);
+- the interest types are `plugins.receivables.interest.InterestPolicy` / `InterestBreakdown`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Iterable
+
+from core.actions import Blocker
+from core.money import CENT
+from hooks import hookspec
+
+
+@dataclass(frozen=True)
+class SettlementAdjustment:
+    """A plugin's change to a settlement being recorded (returned by `before_settle`).
+
+    `code`: stable identifier (e.g. "tarifa_boleto"); `amount`: signed `Decimal` with two
+    places, never zero (> 0 acréscimo, < 0 desconto); `description`: pt-BR text the operator sees
+    and that is written on the surcharge/discount charge the settlement creates.
+    """
+
+    code: str
+    amount: Decimal
+    description: str
+
+    def __post_init__(self):
+        if not self.code or not str(self.code).strip():
+            raise ValueError("SettlementAdjustment sem código")
+        if isinstance(self.amount, float) or not isinstance(self.amount, Decimal):
+            raise TypeError(f"SettlementAdjustment {self.code}: o valor deve ser Decimal, não {type(self.amount).__name__}")
+        if self.amount == 0 or self.amount != self.amount.quantize(CENT):
+            raise ValueError(f"SettlementAdjustment {self.code}: valor inválido {self.amount} "
+                             "(diferente de zero, no máximo duas casas decimais)")
+        if not self.description or not str(self.description).strip():
+            raise ValueError(f"SettlementAdjustment {self.code}: descrição vazia")
+
+
+@dataclass
+class SettlementReview:
+    """The merged answer of every plugin to `before_settle` for one invoice."""
+
+    blockers: list[Blocker] = field(default_factory=list)
+    adjustments: list[SettlementAdjustment] = field(default_factory=list)
+
+    @property
+    def allowed(self) -> bool:
+        return not self.blockers
+
+    @property
+    def adjustment_total(self) -> Decimal:
+        """Sum of the adjustments (signed): what to add to the amount due."""
+        return sum((a.amount for a in self.adjustments), Decimal("0.00"))
+
+
+def collect_before_settle(results: Iterable[Any]) -> SettlementReview:
+    """Merge the list pluggy returns for `hook.before_settle(...)` into one review.
+
+    Each result is None or an iterable of `Blocker` / `SettlementAdjustment` (a single one is
+    accepted too). Anything else is a plugin bug: TypeError. Blockers and adjustments are sorted
+    (by code, message/description) so the outcome does not depend on the plugins' order.
+    """
+    review = SettlementReview()
+    for result in results or ():
+        if result is None:
+            continue
+        items = [result] if isinstance(result, (Blocker, SettlementAdjustment)) else list(result)
+        for item in items:
+            if isinstance(item, Blocker):
+                review.blockers.append(item)
+            elif isinstance(item, SettlementAdjustment):
+                review.adjustments.append(item)
+            elif item is not None:
+                raise TypeError(f"before_settle devolveu {item!r}; esperado Blocker ou SettlementAdjustment")
+    review.blockers.sort(key=lambda b: (b.code, b.message))
+    review.adjustments.sort(key=lambda a: (a.code, a.description, a.amount))
+    return review
+
+
+@hookspec
+def before_settle(invoice, settlement, ctx):
+    """Veto or adjust a settlement (liquidação) of one invoice before it is recorded.
+
+    Arguments: `invoice` — the receivables `Invoice` about to be settled (ORM object in the
+    settlement's unit of work: `id`, `party_id`, `total`, `due_date`, `status`…); `settlement` —
+    the proposed settlement, not yet written: `paid_on: date`, `amount: Decimal` (value received),
+    `method: str`, `charges: InterestBreakdown | None` (interest/penalty/discount already
+    computed by `compute_interest`); `ctx` — `core.actions.ActionContext` (session, user,
+    company_id, now, runtime).
+    Returns: None, or an iterable of `core.actions.Blocker(invoice.id, code, message)` (veto, pt-BR
+    message such as "A fatura 123 está em uma remessa transmitida ao banco") and/or
+    `hooks.receivables.SettlementAdjustment(code, amount, description)` (adjust: a signed amount
+    added to what is due, recorded as a surcharge or discount charge with that description).
+    Calls: every enabled plugin (not firstresult); the answers are merged by
+    `hooks.receivables.collect_before_settle` — any blocker refuses this invoice's settlement
+    (in a bulk settlement the other invoices go on and the refused one is reported with all its
+    reasons); without blockers every adjustment applies and their sum does not depend on the
+    plugins' order.
+    Transaction: inside the settlement's unit of work, before anything is written; read only —
+    must not write or commit.
+    """
+
+
+@hookspec(firstresult=True)
+def compute_interest(invoice, as_of, policy):
+    """Interest, penalty, discount and protest cost of paying `invoice` on `as_of`.
+
+    Arguments: `invoice` — the receivables `Invoice` (needs `total: Decimal` and
+    `due_date: date`; the payment profile and party are reachable from it); `as_of: date` — the
+    payment (or simulation) date; `policy` — `plugins.receivables.interest.InterestPolicy` built
+    from `[plugins.receivables.interest]` (a bank plugin may derive its own, e.g. with its
+    compensation days, `dataclasses.replace(policy, compensation_days=2)`).
+    Returns: a `plugins.receivables.interest.InterestBreakdown` (days late, interest days,
+    interest, penalty, discount, protest cost, total — centavos), or None to let the next
+    implementation answer.
+    Calls: firstresult — the first non-None answer wins, in pluggy's order (last registered first,
+    `tryfirst` before). The receivables plugin's own implementation is `trylast`, so any
+    deployment or bank plugin that answers replaces it; it answers for every invoice, so the
+    hook never returns None while `receivables` is enabled.
+    Transaction: inside the caller's unit of work (settlement, invoice screen) or none; read only.
+    To read the database use `sqlalchemy.orm.object_session(invoice)`; never write or commit.
+    """
+
+
+@hookspec
+def on_invoice_created(invoice, ctx):
+    """An invoice was just created (billing run, invoicing of accounts, partial settlement's
+    remainder, recreation after a change of due date or value).
+
+    Arguments: `invoice` — the new receivables `Invoice`, flushed (it has its `id`), in the
+    creating unit of work; `ctx` — `core.actions.ActionContext` (its `session` is that unit of work).
+    Returns: ignored.
+    Calls: every enabled plugin (not firstresult), once per created invoice, last-registered first.
+    Transaction: inside the creating unit of work — an implementation may write through
+    `ctx.session` (e.g. `bank_profiles` draws the boleto's nosso número with
+    `core.numbering.next_number` and stores it on the invoice), must not commit; an exception
+    rolls the whole creation back (numbers drawn are given back).
+    """
+
+
+@hookspec
+def on_invoice_removed(invoice_id, reason, ctx):
+    """An invoice was removed (moved to "Faturas que foram excluídas") and the removal committed.
+
+    Arguments: `invoice_id: int`; `reason: str | None` — the code of the removal reason (motivo,
+    master data), None when none was asked; `ctx` — `core.actions.ActionContext` (user, company_id,
+    now, justification = the operator's comments; its session is closed).
+    Returns: ignored.
+    Calls: every enabled plugin (not firstresult), once per removed invoice, last-registered
+    first, through `core.plugins.notify_each`: one plugin raising is logged and does not stop
+    the others.
+    Transaction: after commit, outside any unit of work — open a new one to touch the database
+    (e.g. queue a baixa instruction for the next remessa). An exception does not undo the removal.
+    """
+
+
+@hookspec
+def after_settle(invoice_id, settlement_id, ctx):
+    """An invoice was settled (fully or partially) and the settlement committed.
+
+    Arguments: `invoice_id: int`; `settlement_id: int` (the receivables settlement row);
+    `ctx` — `core.actions.ActionContext` (user, company_id, now; its session is closed).
+    Returns: ignored.
+    Calls: every enabled plugin (not firstresult), once per settled invoice, last-registered
+    first, through `core.plugins.notify_each`: one plugin raising is logged and does not stop
+    the others.
+    Transaction: after commit, outside any unit of work — open a new one to touch the database.
+    An exception does not undo the settlement.
+    """
+
+
+@hookspec
+def after_reverse(invoice_id, settlement_id, ctx):
+    """A settlement was reversed (estorno) and the reversal committed.
+
+    Arguments: `invoice_id: int`; `settlement_id: int` (the settlement that was reversed);
+    `ctx` — `core.actions.ActionContext` (user, company_id, now, justification; session closed).
+    Returns: ignored.
+    Calls: every enabled plugin (not firstresult), once per reversed settlement, last-registered
+    first, through `core.plugins.notify_each`: one plugin raising is logged and does not stop
+    the others.
+    Transaction: after commit, outside any unit of work — open a new one to touch the database.
+    An exception does not undo the reversal.
+    """

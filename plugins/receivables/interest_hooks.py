@@ -1,0 +1,42 @@
+"""The receivables plugin's default implementations of the interest hooks.
+
+`compute_interest` is `trylast`: any deployment or bank plugin that answers (returns a
+breakdown instead of None) replaces it. The plugin module registers it by importing it::
+
+    from plugins.receivables.interest_hooks import compute_interest  # noqa: F401  (hook implementation)
+
+and the settlement code asks for the charges with `interest_for(runtime, invoice, as_of)`.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from hooks import hookimpl
+from plugins.receivables.interest import (ChargeableInvoice, InterestBreakdown, InterestPolicy, InterestSettings,
+                                          compute_charges)
+
+PLUGIN = "receivables"
+
+
+@hookimpl(trylast=True)
+def compute_interest(invoice: ChargeableInvoice, as_of: date, policy: InterestPolicy) -> InterestBreakdown:
+    """The manual's rules (`plugins.receivables.interest.compute_charges`) on the invoice's
+    total and due date; `policy` None means the default `InterestSettings`."""
+    policy = policy if policy is not None else InterestSettings().to_policy()
+    return compute_charges(invoice.total, invoice.due_date, as_of, policy)
+
+
+def policy_from_settings(settings) -> InterestPolicy:
+    """The policy of the receivables settings: their `interest` field (an `InterestSettings`)
+    when present, else the defaults."""
+    interest = getattr(settings, "interest", None)
+    return (interest if isinstance(interest, InterestSettings) else InterestSettings()).to_policy()
+
+
+def interest_for(runtime, invoice: ChargeableInvoice, as_of: date,
+                 policy: InterestPolicy | None = None) -> InterestBreakdown | None:
+    """Ask the `compute_interest` hook (first answer wins) with the deployment's policy."""
+    if policy is None:
+        policy = policy_from_settings(runtime.settings(PLUGIN))
+    return runtime.hook.compute_interest(invoice=invoice, as_of=as_of, policy=policy)
