@@ -123,6 +123,12 @@ def load_demo(runtime, *, customers: int = 3000, seed: int = 42, echo: Callable[
         master = load_master_data(session, runtime)
     counts = {"companies": len(DEMO_COMPANIES), "users": len(DEMO_USERS), "customers": customers,
               "suppliers": suppliers, "email_tests": len(tests), **master}
+    import random
+
+    rnd = random.Random(seed)
+    for _order, label, loader in runtime.registry.demo_loaders:
+        echo(f"{label}…")
+        counts.update(loader(runtime, rnd, echo) or {})
     echo(f"Demonstração carregada: {customers} clientes, {suppliers} fornecedores, "
          f"{len(DEMO_COMPANIES)} empresas; acesse com usuário 'admin' e senha 'admin'.")
     return counts

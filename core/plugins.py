@@ -85,6 +85,7 @@ class Registry:
     reason_kinds: dict[str, str] = field(default_factory=dict)
     jobs: dict[str, Any] = field(default_factory=dict)
     history_kinds: dict[str, Any] = field(default_factory=dict)
+    demo_loaders: list[tuple[int, str, Callable]] = field(default_factory=list)
 
 
 def discover() -> dict[str, md.EntryPoint]:
@@ -280,6 +281,12 @@ def _collect_registrations(plugins: Plugins) -> None:
         reg.history_kinds[kind] = HistoryKind(kind, label, permission, dict(fields or {}), title)
 
     hook.register_history_kinds(register=history_kind)
+
+    def demo_loader(label, loader, order=100):
+        reg.demo_loaders.append((order, label, loader))
+
+    hook.register_demo_loaders(register=demo_loader)
+    reg.demo_loaders.sort(key=lambda item: item[0])
     reg.menu_items.sort(key=lambda m: (getattr(m, "group", ""), getattr(m, "order", 0)))
     reg.panel_tabs.sort(key=lambda t: getattr(t, "order", 0))
 

@@ -192,3 +192,18 @@ def register_history_kinds(register):
     Transaction: none at registration; `title` later runs inside the history page's read-only
     unit of work and must not write.
     """
+
+
+@hookspec
+def register_demo_loaders(register):
+    """Add the plugin's demonstration data to `quita demo`.
+
+    Arguments: `register(label: str, loader: Callable[[Runtime, random.Random, Callable[[str], None]],
+    dict | None], order: int = 100)` — `label` in pt-BR (shown as progress), `loader(runtime, rnd,
+    echo)` creates the data and returns counts for the summary; `rnd` is seeded by `--seed`.
+    Returns: nothing — call `register`.
+    Calls: every enabled plugin (not firstresult), once per `quita demo`; loaders then run by
+    `order`, after the kernel's demo data (companies, users, parties, chart of accounts).
+    Transaction: none at registration; each loader opens its own units of work (it may run jobs
+    such as a billing run), after the kernel's demo transaction committed.
+    """

@@ -79,3 +79,41 @@ def test_demo_has_reasons_for_every_kind_and_a_balanced_ledger(runtime):
         assert s.scalar(select(func.count()).select_from(Account).where(Account.company_id == company.id)) == 15
         tb = trial_balance(s, company.id, start=first.date, end=first.date.replace(day=28))
         assert tb.total_debit == tb.total_credit and tb.total_debit > 0
+
+
+def test_hook_register_demo_loaders(runtime):
+    import types
+
+    from core.config import BUILTIN_PLUGINS, parse_config
+    from core.runtime import bootstrap, set_current
+    from hooks import hookimpl
+
+    calls = []
+    mod = types.ModuleType("demo_plugin")
+
+    @hookimpl
+    def register_demo_loaders(register):
+        def second(rt, rnd, echo):
+            calls.append(("second", rnd.random()))
+
+        def first(rt, rnd, echo):
+            with unit_of_work(rt.engine, readonly=True) as s:  # runs after the kernel's data committed
+                calls.append(("first", s.scalar(select(func.count()).select_from(Party))))
+            return {"extra": 7}
+
+        register("Segundo", second, order=200)
+        register("Primeiro", first, order=10)
+
+    mod.register_demo_loaders = register_demo_loaders
+    cfg = parse_config({"database": {"url": runtime.config.database_url},
+                        "plugins": {"enabled": [*BUILTIN_PLUGINS, "demoplugin"]}})
+    rt = bootstrap(cfg, extra_plugins={"demoplugin": mod})
+    try:
+        out = []
+        counts = load_demo(rt, customers=10, seed=3, echo=out.append)
+    finally:
+        rt.dispose()
+        set_current(runtime)
+    assert [c[0] for c in calls] == ["first", "second"]
+    assert calls[0][1] == 10 + 5                       # customers + suppliers were already there
+    assert counts["extra"] == 7 and "Primeiro…" in out
