@@ -254,6 +254,11 @@ class Charge(Base):
     recurring_kind: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
 
+    @property
+    def title(self) -> str:
+        """How the action dialog names the charge."""
+        return f"Conta {self.id} — {self.description}"
+
 
 class Invoice(Base):
     """Fatura: groups charges; what the customer pays. The number is drawn at issue from the
@@ -281,4 +286,9 @@ class Invoice(Base):
     # Remessa placeholders (bank_profiles fills them later).
     remessa_transmitted: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     remessa_write_off_pending: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    # "Alteração de desconto/instrução" (Alterar Fatura): discount for paying on time, up to a date,
+    # and the boleto's instruction text.
+    discount_amount: Mapped[Decimal | None] = mapped_column(Money)
+    discount_until: Mapped[date | None] = mapped_column(Date)
+    instruction: Mapped[str | None] = mapped_column(String(250))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)

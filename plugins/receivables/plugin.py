@@ -9,6 +9,8 @@ from pathlib import Path
 
 from hooks import hookimpl
 from plugins.receivables import models  # noqa: F401  (maps the tables for migrations)
+from plugins.receivables import settlement_models  # noqa: F401  (settlement tables)
+from plugins.receivables import invoice_log  # noqa: F401  (invoice tools' tables)
 from plugins.receivables.interest_hooks import compute_interest  # noqa: F401  (hook implementation)
 
 LABEL = "Contas a receber"
@@ -42,6 +44,18 @@ def register_permissions(register):
     for key, (label, group) in PERMISSIONS.items():
         register(key, label, group)
     register("receivables.billing.run", "Executar o faturamento mensal", "Faturamento")
+    from plugins.receivables.invoice_tools import PERMISSIONS as INVOICE_PERMISSIONS
+
+    for key, (label, group) in INVOICE_PERMISSIONS.items():
+        register(key, label, group)
+    from plugins.receivables.charge_tools import PERMISSIONS as CHARGE_PERMISSIONS
+
+    for key, (label, group) in CHARGE_PERMISSIONS.items():
+        register(key, label, group)
+    from plugins.receivables.settlement import PERMISSIONS as SETTLEMENT_PERMISSIONS
+
+    for key, (label, group) in SETTLEMENT_PERMISSIONS.items():
+        register(key, label, group)
 
 
 @hookimpl
@@ -49,6 +63,14 @@ def register_reason_kinds(register):
     from plugins.receivables.contracts import REASON_KINDS
 
     for kind, label in REASON_KINDS.items():
+        register(kind, label)
+    from plugins.receivables.invoice_tools import REASON_KINDS as INVOICE_REASON_KINDS
+
+    for kind, label in INVOICE_REASON_KINDS.items():
+        register(kind, label)
+    from plugins.receivables.charge_tools import REASON_KINDS as CHARGE_REASON_KINDS
+
+    for kind, label in CHARGE_REASON_KINDS.items():
         register(kind, label)
 
 
@@ -58,6 +80,32 @@ def register_actions(register):
 
     for action in ACTIONS:
         register(action)
+    from plugins.receivables.settlement import ACTIONS as SETTLEMENT_ACTIONS
+
+    for action in SETTLEMENT_ACTIONS:
+        register(action)
+    from plugins.receivables.invoice_tools import ACTIONS as INVOICE_ACTIONS
+
+    for action in INVOICE_ACTIONS:
+        register(action)
+    from plugins.receivables.charge_tools import ACTIONS as CHARGE_ACTIONS
+
+    for action in CHARGE_ACTIONS:
+        register(action)
+
+
+@hookimpl
+def register_customer_panel_tabs(register):
+    from plugins.receivables.panels import register_tabs
+
+    register_tabs(register)
+
+
+@hookimpl
+def register_demo_loaders(register):
+    from plugins.receivables.demo import load
+
+    register("Contratos e faturamento de demonstração", load)
 
 
 @hookimpl

@@ -4,6 +4,11 @@
 [plugins.receivables]
 minimum_amount = "10.00"     # invoices below this total are not issued; the charges roll over
 billing_chunk_size = 500     # parties per billing-run chunk (one transaction each)
+receivable_account_code = "1.1.3.01"   # liquidação: clientes (credit)
+revenue_account_code = "3.1.2.01"      # juros e multa recebidos
+discount_account_code = "3.2.1.01"     # contas de desconto da liquidação
+surcharge_account_code = "3.1.3.01"    # contas de acréscimo da liquidação
+juros_multa_na_nova_fatura = false     # "Juros em R$" na fatura do saldo da baixa parcial
 
 [plugins.receivables.interest] # juros, multa, carência… (see plugins.receivables.interest)
 ```
@@ -13,7 +18,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 
 from core.money import parse_money
 from plugins.receivables.interest import InterestSettings
@@ -29,6 +34,18 @@ class ReceivablesSettings(BaseModel):
                                     description="Clientes por parte da tarefa de faturamento.")
     interest: InterestSettings = Field(default_factory=InterestSettings,
                                        description="Juros, multa e descontos (ver interest.py).")
+    # Liquidação (plugins.receivables.settlement): contas do plano de contas, pelo código, em cada empresa.
+    receivable_account_code: str | None = Field(
+        default=None, description="Código da conta de clientes (contas a receber) creditada na liquidação.")
+    revenue_account_code: str | None = Field(
+        default=None, description="Código da conta de receita de juros e multa recebidos na liquidação.")
+    discount_account_code: str | None = Field(
+        default=None, description="Código da conta das contas de desconto geradas na liquidação.")
+    surcharge_account_code: str | None = Field(
+        default=None, description="Código da conta das contas de acréscimo geradas na liquidação.")
+    interest_on_remainder_invoice: bool = Field(
+        default=False, validation_alias=AliasChoices("interest_on_remainder_invoice", "juros_multa_na_nova_fatura"),
+        description="Juros/Multa na nova fatura: permite informar juros na fatura do saldo da baixa parcial.")
 
     @field_validator("minimum_amount", mode="before")
     @classmethod

@@ -53,6 +53,9 @@ def upgrade() -> None:
     sa.Column('competence', sa.Date(), nullable=True),
     sa.Column('remessa_transmitted', sa.Boolean(), nullable=False),
     sa.Column('remessa_write_off_pending', sa.Boolean(), nullable=False),
+    sa.Column('discount_amount', sa.BigInteger(), nullable=True),
+    sa.Column('discount_until', sa.Date(), nullable=True),
+    sa.Column('instruction', sa.String(length=250), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint("status IN ('aberta', 'liquidada', 'excluida', 'suspensa', 'parcialmente_liquidada')", name=op.f('ck_receivables_invoice_status_valid')),
     sa.ForeignKeyConstraint(['company_id'], ['company.id'], name=op.f('fk_receivables_invoice_company_id_company')),
@@ -63,6 +66,63 @@ def upgrade() -> None:
     with op.batch_alter_table('receivables_invoice', schema=None) as batch_op:
         batch_op.create_index('ix_receivables_invoice_party_status_due', ['party_id', 'status', 'due_date'], unique=False)
         batch_op.create_index('ix_receivables_invoice_status_due', ['status', 'due_date'], unique=False)
+
+    op.create_table('receivables_invoice_comment',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('invoice_id', sa.Integer(), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('username', sa.String(length=150), nullable=True),
+    sa.ForeignKeyConstraint(['invoice_id'], ['receivables_invoice.id'], name=op.f('fk_receivables_invoice_comment_invoice_id_receivables_invoice')),
+    sa.ForeignKeyConstraint(['user_id'], ['app_user.id'], name=op.f('fk_receivables_invoice_comment_user_id_app_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_receivables_invoice_comment'))
+    )
+    with op.batch_alter_table('receivables_invoice_comment', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_receivables_invoice_comment_invoice_id'), ['invoice_id'], unique=False)
+
+    op.create_table('receivables_invoice_remessa_mark',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('invoice_id', sa.Integer(), nullable=False),
+    sa.Column('transmitted', sa.Boolean(), nullable=False),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('username', sa.String(length=150), nullable=True),
+    sa.ForeignKeyConstraint(['invoice_id'], ['receivables_invoice.id'], name=op.f('fk_receivables_invoice_remessa_mark_invoice_id_receivables_invoice')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_receivables_invoice_remessa_mark'))
+    )
+    with op.batch_alter_table('receivables_invoice_remessa_mark', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_receivables_invoice_remessa_mark_invoice_id'), ['invoice_id'], unique=False)
+
+    op.create_table('receivables_invoice_spc',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('invoice_id', sa.Integer(), nullable=False),
+    sa.Column('company_id', sa.Integer(), nullable=False),
+    sa.Column('added_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('added_by', sa.String(length=150), nullable=True),
+    sa.ForeignKeyConstraint(['company_id'], ['company.id'], name=op.f('fk_receivables_invoice_spc_company_id_company')),
+    sa.ForeignKeyConstraint(['invoice_id'], ['receivables_invoice.id'], name=op.f('fk_receivables_invoice_spc_invoice_id_receivables_invoice')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_receivables_invoice_spc')),
+    sa.UniqueConstraint('invoice_id', name=op.f('uq_receivables_invoice_spc_invoice_id'))
+    )
+    with op.batch_alter_table('receivables_invoice_spc', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_receivables_invoice_spc_company_id'), ['company_id'], unique=False)
+
+    op.create_table('receivables_invoice_suspension',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('invoice_id', sa.Integer(), nullable=False),
+    sa.Column('reason_id', sa.Integer(), nullable=True),
+    sa.Column('reason_text', sa.String(length=250), nullable=True),
+    sa.Column('notes', sa.String(length=500), nullable=True),
+    sa.Column('suspended_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('suspended_by', sa.String(length=150), nullable=True),
+    sa.Column('lifted_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('lifted_by', sa.String(length=150), nullable=True),
+    sa.ForeignKeyConstraint(['invoice_id'], ['receivables_invoice.id'], name=op.f('fk_receivables_invoice_suspension_invoice_id_receivables_invoice')),
+    sa.ForeignKeyConstraint(['reason_id'], ['reason.id'], name=op.f('fk_receivables_invoice_suspension_reason_id_reason')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_receivables_invoice_suspension'))
+    )
+    with op.batch_alter_table('receivables_invoice_suspension', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_receivables_invoice_suspension_invoice_id'), ['invoice_id'], unique=False)
 
     op.create_table('receivables_plan',
     sa.Column('code', sa.String(length=20), nullable=False),
@@ -86,6 +146,32 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('receivables_plan', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_receivables_plan_docname'), ['docname'], unique=False)
+
+    op.create_table('receivables_removed_invoice',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('invoice_id', sa.Integer(), nullable=False),
+    sa.Column('party_id', sa.Integer(), nullable=False),
+    sa.Column('company_id', sa.Integer(), nullable=False),
+    sa.Column('number', sa.Integer(), nullable=False),
+    sa.Column('total', sa.BigInteger(), nullable=False),
+    sa.Column('removed_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('removed_by_id', sa.Integer(), nullable=True),
+    sa.Column('removed_by', sa.String(length=150), nullable=True),
+    sa.Column('reason_id', sa.Integer(), nullable=True),
+    sa.Column('reason_text', sa.String(length=250), nullable=True),
+    sa.Column('comments', sa.Text(), nullable=True),
+    sa.Column('replaced_by_invoice_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['company_id'], ['company.id'], name=op.f('fk_receivables_removed_invoice_company_id_company')),
+    sa.ForeignKeyConstraint(['invoice_id'], ['receivables_invoice.id'], name=op.f('fk_receivables_removed_invoice_invoice_id_receivables_invoice')),
+    sa.ForeignKeyConstraint(['party_id'], ['party.id'], name=op.f('fk_receivables_removed_invoice_party_id_party')),
+    sa.ForeignKeyConstraint(['reason_id'], ['reason.id'], name=op.f('fk_receivables_removed_invoice_reason_id_reason')),
+    sa.ForeignKeyConstraint(['removed_by_id'], ['app_user.id'], name=op.f('fk_receivables_removed_invoice_removed_by_id_app_user')),
+    sa.ForeignKeyConstraint(['replaced_by_invoice_id'], ['receivables_invoice.id'], name=op.f('fk_receivables_removed_invoice_replaced_by_invoice_id_receivables_invoice')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_receivables_removed_invoice')),
+    sa.UniqueConstraint('invoice_id', name=op.f('uq_receivables_removed_invoice_invoice_id'))
+    )
+    with op.batch_alter_table('receivables_removed_invoice', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_receivables_removed_invoice_party_id'), ['party_id'], unique=False)
 
     op.create_table('receivables_contract',
     sa.Column('party_id', sa.Integer(), nullable=False),
@@ -175,11 +261,78 @@ def upgrade() -> None:
     with op.batch_alter_table('receivables_contract_suspension', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_receivables_contract_suspension_contract_id'), ['contract_id'], unique=False)
 
+    op.create_table('receivables_settlement',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('invoice_id', sa.Integer(), nullable=False),
+    sa.Column('party_id', sa.Integer(), nullable=False),
+    sa.Column('company_id', sa.Integer(), nullable=False),
+    sa.Column('method', sa.String(length=40), nullable=False),
+    sa.Column('paid_on', sa.Date(), nullable=False),
+    sa.Column('amount', sa.BigInteger(), nullable=False),
+    sa.Column('invoice_amount', sa.BigInteger(), nullable=False),
+    sa.Column('interest', sa.BigInteger(), nullable=False),
+    sa.Column('penalty', sa.BigInteger(), nullable=False),
+    sa.Column('discount', sa.BigInteger(), nullable=False),
+    sa.Column('surcharge', sa.BigInteger(), nullable=False),
+    sa.Column('bank_account_id', sa.Integer(), nullable=True),
+    sa.Column('justification', sa.Text(), nullable=True),
+    sa.Column('entry_id', sa.Integer(), nullable=True),
+    sa.Column('partial', sa.Boolean(), nullable=False),
+    sa.Column('remainder_invoice_id', sa.Integer(), nullable=True),
+    sa.Column('note', sa.String(length=250), nullable=True),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('reversed', sa.Boolean(), nullable=False),
+    sa.Column('reversed_on', sa.Date(), nullable=True),
+    sa.Column('reversal_account_id', sa.Integer(), nullable=True),
+    sa.Column('reversal_entry_id', sa.Integer(), nullable=True),
+    sa.Column('reversal_justification', sa.Text(), nullable=True),
+    sa.Column('reversed_by_id', sa.Integer(), nullable=True),
+    sa.CheckConstraint("method IN ('profile_aguardando_conciliacao', 'outros')", name=op.f('ck_receivables_settlement_method_valid')),
+    sa.CheckConstraint('amount > 0', name=op.f('ck_receivables_settlement_amount_positive')),
+    sa.ForeignKeyConstraint(['bank_account_id'], ['ledger_account.id'], name=op.f('fk_receivables_settlement_bank_account_id_ledger_account')),
+    sa.ForeignKeyConstraint(['company_id'], ['company.id'], name=op.f('fk_receivables_settlement_company_id_company')),
+    sa.ForeignKeyConstraint(['entry_id'], ['ledger_entry.id'], name=op.f('fk_receivables_settlement_entry_id_ledger_entry')),
+    sa.ForeignKeyConstraint(['invoice_id'], ['receivables_invoice.id'], name=op.f('fk_receivables_settlement_invoice_id_receivables_invoice')),
+    sa.ForeignKeyConstraint(['party_id'], ['party.id'], name=op.f('fk_receivables_settlement_party_id_party')),
+    sa.ForeignKeyConstraint(['remainder_invoice_id'], ['receivables_invoice.id'], name=op.f('fk_receivables_settlement_remainder_invoice_id_receivables_invoice')),
+    sa.ForeignKeyConstraint(['reversal_account_id'], ['ledger_account.id'], name=op.f('fk_receivables_settlement_reversal_account_id_ledger_account')),
+    sa.ForeignKeyConstraint(['reversal_entry_id'], ['ledger_entry.id'], name=op.f('fk_receivables_settlement_reversal_entry_id_ledger_entry')),
+    sa.ForeignKeyConstraint(['reversed_by_id'], ['app_user.id'], name=op.f('fk_receivables_settlement_reversed_by_id_app_user')),
+    sa.ForeignKeyConstraint(['user_id'], ['app_user.id'], name=op.f('fk_receivables_settlement_user_id_app_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_receivables_settlement'))
+    )
+    with op.batch_alter_table('receivables_settlement', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_receivables_settlement_invoice_id'), ['invoice_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_receivables_settlement_party_id'), ['party_id'], unique=False)
+
+    op.create_table('receivables_settlement_charge',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('settlement_id', sa.Integer(), nullable=False),
+    sa.Column('charge_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.ForeignKeyConstraint(['charge_id'], ['receivables_charge.id'], name=op.f('fk_receivables_settlement_charge_charge_id_receivables_charge'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['settlement_id'], ['receivables_settlement.id'], name=op.f('fk_receivables_settlement_charge_settlement_id_receivables_settlement')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_receivables_settlement_charge')),
+    sa.UniqueConstraint('charge_id', name=op.f('uq_receivables_settlement_charge_charge_id'))
+    )
+    with op.batch_alter_table('receivables_settlement_charge', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_receivables_settlement_charge_settlement_id'), ['settlement_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('receivables_settlement_charge', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_receivables_settlement_charge_settlement_id'))
+
+    op.drop_table('receivables_settlement_charge')
+    with op.batch_alter_table('receivables_settlement', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_receivables_settlement_party_id'))
+        batch_op.drop_index(batch_op.f('ix_receivables_settlement_invoice_id'))
+
+    op.drop_table('receivables_settlement')
     with op.batch_alter_table('receivables_contract_suspension', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_receivables_contract_suspension_contract_id'))
 
@@ -196,10 +349,30 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_receivables_contract_docname'))
 
     op.drop_table('receivables_contract')
+    with op.batch_alter_table('receivables_removed_invoice', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_receivables_removed_invoice_party_id'))
+
+    op.drop_table('receivables_removed_invoice')
     with op.batch_alter_table('receivables_plan', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_receivables_plan_docname'))
 
     op.drop_table('receivables_plan')
+    with op.batch_alter_table('receivables_invoice_suspension', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_receivables_invoice_suspension_invoice_id'))
+
+    op.drop_table('receivables_invoice_suspension')
+    with op.batch_alter_table('receivables_invoice_spc', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_receivables_invoice_spc_company_id'))
+
+    op.drop_table('receivables_invoice_spc')
+    with op.batch_alter_table('receivables_invoice_remessa_mark', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_receivables_invoice_remessa_mark_invoice_id'))
+
+    op.drop_table('receivables_invoice_remessa_mark')
+    with op.batch_alter_table('receivables_invoice_comment', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_receivables_invoice_comment_invoice_id'))
+
+    op.drop_table('receivables_invoice_comment')
     with op.batch_alter_table('receivables_invoice', schema=None) as batch_op:
         batch_op.drop_index('ix_receivables_invoice_status_due')
         batch_op.drop_index('ix_receivables_invoice_party_status_due')
