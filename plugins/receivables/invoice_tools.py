@@ -62,9 +62,9 @@ PERM_MANAGE = "receivables.invoice.manage"
 PERM_REMOVE = "receivables.invoice.remove"
 PERM_COMMENT = "receivables.invoice.comment"
 PERMISSIONS = {
-    PERM_MANAGE: ("Suspender e alterar faturas, SPC e marcação de remessa", "Faturas"),
-    PERM_REMOVE: ("Remover faturas", "Faturas"),
-    PERM_COMMENT: ("Inserir comentários nas faturas", "Faturas"),
+    PERM_MANAGE: ("Suspender e alterar faturas, SPC e marcação de remessa", "Faturas a receber"),
+    PERM_REMOVE: ("Remover faturas", "Faturas a receber"),
+    PERM_COMMENT: ("Inserir comentários nas faturas", "Faturas a receber"),
 }
 
 LOCAL_TZ = ZoneInfo("America/Sao_Paulo")
