@@ -11,6 +11,7 @@ from hooks import hookimpl
 from plugins.receivables import models  # noqa: F401  (maps the tables for migrations)
 from plugins.receivables import settlement_models  # noqa: F401  (settlement tables)
 from plugins.receivables import invoice_log  # noqa: F401  (invoice tools' tables)
+from plugins.receivables import messages_models  # noqa: F401  (sent messages: e-mail log)
 from plugins.receivables.interest_hooks import compute_interest  # noqa: F401  (hook implementation)
 
 LABEL = "Contas a receber"
@@ -56,6 +57,10 @@ def register_permissions(register):
 
     for key, (label, group) in SETTLEMENT_PERMISSIONS.items():
         register(key, label, group)
+    from plugins.receivables.mail import PERMISSIONS as MAIL_PERMISSIONS
+
+    for key, (label, group) in MAIL_PERMISSIONS.items():
+        register(key, label, group)
 
 
 @hookimpl
@@ -92,6 +97,10 @@ def register_actions(register):
 
     for action in CHARGE_ACTIONS:
         register(action)
+    from plugins.receivables.mail import ACTIONS as MAIL_ACTIONS
+
+    for action in MAIL_ACTIONS:
+        register(action)
 
 
 @hookimpl
@@ -99,6 +108,31 @@ def register_customer_panel_tabs(register):
     from plugins.receivables.panels import register_tabs
 
     register_tabs(register)
+    from plugins.receivables.messages_panel import register_tabs as register_message_tabs
+
+    register_message_tabs(register)
+
+
+@hookimpl
+def register_routes(register):
+    from plugins.receivables.web import include
+
+    include(register)
+
+
+@hookimpl
+def register_menu_items(register):
+    from plugins.receivables.web import menu_items
+
+    for item in menu_items():
+        register(item)
+
+
+@hookimpl
+def register_outbox_handlers(register):
+    from plugins.receivables.mail import OUTBOX_KIND, handle_invoice_email
+
+    register(OUTBOX_KIND, handle_invoice_email)
 
 
 @hookimpl

@@ -11,6 +11,14 @@ surcharge_account_code = "3.1.3.01"    # contas de acréscimo da liquidação
 juros_multa_na_nova_fatura = false     # "Juros em R$" na fatura do saldo da baixa parcial
 
 [plugins.receivables.interest] # juros, multa, carência… (see plugins.receivables.interest)
+
+[plugins.receivables.email]    # "Enviar fatura" por e-mail (see plugins.receivables.mail)
+host = "smtp.provedor.com.br"
+port = 587
+from_address = "financeiro@provedor.com.br"
+starttls = true                # or ssl = true (port 465); username / password optional
+subject = "Fatura #empresa# - #cliente#"   # template with the manual's wildcards
+body = "Olá, #cliente#. …"
 ```
 """
 
@@ -22,6 +30,7 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 
 from core.money import parse_money
 from plugins.receivables.interest import InterestSettings
+from plugins.receivables.mail import MailSettings
 
 
 class ReceivablesSettings(BaseModel):
@@ -34,6 +43,8 @@ class ReceivablesSettings(BaseModel):
                                     description="Clientes por parte da tarefa de faturamento.")
     interest: InterestSettings = Field(default_factory=InterestSettings,
                                        description="Juros, multa e descontos (ver interest.py).")
+    email: MailSettings = Field(default_factory=MailSettings,
+                                description="Servidor SMTP e modelo do e-mail de faturas (ver mail.py).")
     # Liquidação (plugins.receivables.settlement): contas do plano de contas, pelo código, em cada empresa.
     receivable_account_code: str | None = Field(
         default=None, description="Código da conta de clientes (contas a receber) creditada na liquidação.")

@@ -67,6 +67,30 @@ def upgrade() -> None:
         batch_op.create_index('ix_receivables_invoice_party_status_due', ['party_id', 'status', 'due_date'], unique=False)
         batch_op.create_index('ix_receivables_invoice_status_due', ['status', 'due_date'], unique=False)
 
+    op.create_table('receivables_sent_message',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('party_id', sa.Integer(), nullable=False),
+    sa.Column('company_id', sa.Integer(), nullable=True),
+    sa.Column('outbox_id', sa.Integer(), nullable=True),
+    sa.Column('kind', sa.String(length=10), nullable=False),
+    sa.Column('recipient', sa.String(length=300), nullable=False),
+    sa.Column('subject', sa.String(length=300), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('status', sa.String(length=10), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('error', sa.Text(), nullable=True),
+    sa.Column('invoice_ids', sa.JSON(), nullable=False),
+    sa.Column('sent_by', sa.String(length=150), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['company_id'], ['company.id'], name=op.f('fk_receivables_sent_message_company_id_company')),
+    sa.ForeignKeyConstraint(['party_id'], ['party.id'], name=op.f('fk_receivables_sent_message_party_id_party')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_receivables_sent_message')),
+    sa.UniqueConstraint('outbox_id', name=op.f('uq_receivables_sent_message_outbox_id'))
+    )
+    with op.batch_alter_table('receivables_sent_message', schema=None) as batch_op:
+        batch_op.create_index('ix_receivables_sent_message_party', ['party_id', 'created_at'], unique=False)
+
     op.create_table('receivables_invoice_comment',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('invoice_id', sa.Integer(), nullable=False),
@@ -373,6 +397,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_receivables_invoice_comment_invoice_id'))
 
     op.drop_table('receivables_invoice_comment')
+    with op.batch_alter_table('receivables_sent_message', schema=None) as batch_op:
+        batch_op.drop_index('ix_receivables_sent_message_party')
+
+    op.drop_table('receivables_sent_message')
     with op.batch_alter_table('receivables_invoice', schema=None) as batch_op:
         batch_op.drop_index('ix_receivables_invoice_status_due')
         batch_op.drop_index('ix_receivables_invoice_party_status_due')
