@@ -108,10 +108,18 @@ def contract_rows(session, party_id: int) -> list[dict]:
     return rows
 
 
+# The manual's "Faturas a Receber" tools include reversal and the settlement receipt, so settled
+# invoices are listed there too (after the open ones); the footer totals only what is open.
+LISTED_STATUSES = RECEIVABLE_STATUSES + (INVOICE_SETTLED,)
+
+
 def receivable_invoice_rows(session, party_id: int) -> list[dict]:
-    stmt = (select(Invoice).where(Invoice.party_id == party_id, Invoice.status.in_(RECEIVABLE_STATUSES))
+    stmt = (select(Invoice).where(Invoice.party_id == party_id, Invoice.status.in_(LISTED_STATUSES))
             .order_by(Invoice.due_date, Invoice.number))
-    return [_invoice_row(inv) for inv in session.scalars(stmt)]
+    rows = [_invoice_row(inv) for inv in session.scalars(stmt)]
+    for row in rows:
+        row["open"] = row["status"] in RECEIVABLE_STATUSES
+    return sorted(rows, key=lambda r: not r["open"])  # stable: open first, each part by due date
 
 
 def unbilled_rows(session, party_id: int) -> list[dict]:

@@ -79,7 +79,12 @@ def test_tabs_list_the_partys_receivables(client, runtime, factory):
     invoices = _tab(client, ns.party, "faturas")
     # December 2026 used in full, post-paid: due 10/01/2027, issued 10 days before.
     assert _cells(invoices, ns.invoice)[1:6] == ["1", "31/12/2026", "10/01/2027", "R$ 99,90", "Aberta"]
-    assert f'data-id="{ns.removed}"' not in invoices and f'data-id="{ns.settled}"' not in invoices
+    assert f'data-id="{ns.removed}"' not in invoices
+    # Settled invoices are listed after the open ones (the manual's reversal and receipt tools
+    # live in this panel), greyed, and left out of the open total.
+    assert _cells(invoices, ns.settled)[1:6] == ["901", "01/09/2026", "10/09/2026", "R$ 79,90", "Liquidada"]
+    assert invoices.index(f'data-id="{ns.invoice}"') < invoices.index(f'data-id="{ns.settled}"')
+    assert "1 fatura(s) em aberto · 1 liquidada(s)" in invoices and "R$ 179,80" not in invoices
     for name in ("receivables.invoice.remove", "receivables.invoice.settle"):
         if name in runtime.registry.actions:  # other parts of the plugin; shown when registered
             assert f'data-action="{name}"' in invoices
