@@ -27,6 +27,7 @@ from hooks.receivables import SettlementAdjustment, SettlementReview, collect_be
 from plugins.receivables import interest_hooks
 from plugins.receivables.interest import InterestBreakdown, InterestPolicy, InterestSettings, compute_charges
 from tests.conftest import make_config, truncate_all
+from tests.pluginkit import plugin_module
 
 D = Decimal
 DEFAULT = "receivables_interest_default"     # the plugin's default implementations, registered alone
@@ -36,13 +37,6 @@ POLICY = InterestPolicy(daily_rate_percent=D("0.033"), interest_grace_days=2)
 def _runtime(url: str, modules: dict[str, types.ModuleType], settings: dict | None = None):
     config = make_config(url, enabled=list(modules), plugin_settings=settings)
     return bootstrap(config, extra_plugins=modules, make_current=False)
-
-
-def _module(name: str, **functions) -> types.ModuleType:
-    module = types.ModuleType(name)
-    for fname, fn in functions.items():
-        setattr(module, fname, fn)
-    return module
 
 
 @pytest.fixture
@@ -64,7 +58,7 @@ def db_runtime(database_url):
 
 # --- compute_interest ----------------------------------------------------------------------------
 
-def _bank_module(name: str, calls: list):
+def _bankplugin_module(name: str, calls: list):
     """A bank plugin: its wallet clears in D+2, so it answers with its own compensation."""
 
     @hookimpl
@@ -75,7 +69,7 @@ def _bank_module(name: str, calls: list):
         bank_policy = dataclasses.replace(policy, compensation_days=2)
         return compute_charges(invoice.total, invoice.due_date, as_of, bank_policy)
 
-    return _module(name, compute_interest=compute_interest)
+    return plugin_module(name, compute_interest=compute_interest)
 
 
 def test_hook_compute_interest(tmp_path):
@@ -96,7 +90,7 @@ def test_hook_compute_interest(tmp_path):
     # registration order (plugins are registered by name: one before, one after the default).
     for bank_name in ("aaa_banco", "zzz_banco"):
         calls: list = []
-        rt = _runtime(url, {DEFAULT: interest_hooks, bank_name: _bank_module(bank_name, calls)})
+        rt = _runtime(url, {DEFAULT: interest_hooks, bank_name: _bankplugin_module(bank_name, calls)})
         mine = rt.hook.compute_interest(invoice=bradesco, as_of=as_of, policy=POLICY)
         assert (mine.days_late, mine.interest_days, mine.interest) == (3, 1, D("0.03"))
         # For an invoice it does not handle it returns None and the default answers.
@@ -106,7 +100,7 @@ def test_hook_compute_interest(tmp_path):
         rt.dispose()
 
     # Without any implementation the hook answers None (receivables disabled).
-    rt = _runtime(url, {"aaa_banco": _bank_module("aaa_banco", [])})
+    rt = _runtime(url, {"aaa_banco": _bankplugin_module("aaa_banco", [])})
     assert rt.hook.compute_interest(invoice=invoice, as_of=as_of, policy=POLICY) is None
     rt.dispose()
 
@@ -154,10 +148,10 @@ def _settle_plugins(order: str) -> dict[str, types.ModuleType]:
     def silent(invoice, settlement, ctx):
         return None
 
-    made = {"guard": _module("guard", before_settle=remessa_guard),
-            "fee": _module("fee", before_settle=fee),
-            "loyalty": _module("loyalty", before_settle=loyalty),
-            "silent": _module("silent", before_settle=silent)}
+    made = {"guard": plugin_module("guard", before_settle=remessa_guard),
+            "fee": plugin_module("fee", before_settle=fee),
+            "loyalty": plugin_module("loyalty", before_settle=loyalty),
+            "silent": plugin_module("silent", before_settle=silent)}
     names = list(made) if order == "forward" else list(reversed(made))
     # Prefixes force pluggy's call order to differ between the two runs.
     return {f"p{i}_{n}": made[n] for i, n in enumerate(names)}
@@ -234,8 +228,8 @@ def _created_plugins(seen: list):
         if invoice.id == 99:
             raise RuntimeError("plugin recusou a fatura 99")
 
-    return {"banco": _module("banco", on_invoice_created=bank),
-            "fragil": _module("fragil", on_invoice_created=fragile)}
+    return {"banco": plugin_module("banco", on_invoice_created=bank),
+            "fragil": plugin_module("fragil", on_invoice_created=fragile)}
 
 
 def _create(rt, invoice, *, fail_after=False):
@@ -301,8 +295,8 @@ def _event_plugins(hook_name: str, log: list):
         def faulty(invoice_id, settlement_id, ctx):
             broken()
 
-    return {"a_ouvinte": _module("a_ouvinte", **{hook_name: listener}),
-            "b_quebrado": _module("b_quebrado", **{hook_name: faulty})}
+    return {"a_ouvinte": plugin_module("a_ouvinte", **{hook_name: listener}),
+            "b_quebrado": plugin_module("b_quebrado", **{hook_name: faulty})}
 
 
 def _commit_then_notify(rt, hook_name: str, *, fail: bool = False, **kwargs):

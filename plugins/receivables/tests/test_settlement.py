@@ -7,7 +7,6 @@ is under test (before_settle, compute_interest, action_blockers, after_settle/af
 from __future__ import annotations
 
 import dataclasses
-import types
 from datetime import date
 from decimal import Decimal
 
@@ -30,6 +29,7 @@ from plugins.receivables.settlement import (ORIGIN_SETTLEMENT, SettlementRefused
                                             settle_invoice, settle_partial, settlement_receipt)
 from plugins.receivables.settlement_models import METHOD_OTHER, METHOD_PROFILE, Settlement, SettlementCharge
 from tests.conftest import make_config, truncate_all
+from tests.pluginkit import plugin_module
 
 D = Decimal
 ACCOUNTS = {"receivable_account_code": "1.1.3.01", "revenue_account_code": "3.1.2.01",
@@ -39,13 +39,6 @@ INTEREST = {"daily_rate_percent": "1", "interest_grace_days": 2}
 SETTINGS = {"receivables": {**ACCOUNTS, "interest": INTEREST}}
 SETTLE = "receivables.invoice.settle"
 REVERSE = "receivables.invoice.reverse"
-
-
-def _module(name: str, **functions) -> types.ModuleType:
-    module = types.ModuleType(name)
-    for fname, fn in functions.items():
-        setattr(module, fname, fn)
-    return module
 
 
 @pytest.fixture
@@ -196,7 +189,7 @@ def test_compute_interest_replaced_by_a_plugin_changes_the_default_amount(make_r
         bank_policy = dataclasses.replace(policy, compensation_days=2, penalty_percent=D("0"))
         return compute_charges(invoice.total, invoice.due_date, as_of, bank_policy)
 
-    rt = make_rt({"test_bank_interest": _module("test_bank_interest", compute_interest=compute_interest)})
+    rt = make_rt({"test_bank_interest": plugin_module("test_bank_interest", compute_interest=compute_interest)})
     w = _seed(rt, factory)
     inv_id = _invoice(rt, w, total="100.00")
     with unit_of_work(rt.engine) as s:
@@ -296,7 +289,7 @@ def test_before_settle_plugin_vetoes_or_adjusts(make_rt, factory):
                                                          "transmitida ao banco")]
         return [SettlementAdjustment("tarifa_boleto", D("2.50"), "Tarifa do boleto")]
 
-    rt = make_rt({"test_bank_guard": _module("test_bank_guard", before_settle=before_settle)})
+    rt = make_rt({"test_bank_guard": plugin_module("test_bank_guard", before_settle=before_settle)})
     w = _seed(rt, factory)
     blocked = _invoice(rt, w)
     adjusted = _invoice(rt, w)
@@ -327,7 +320,7 @@ def test_action_blockers_of_another_plugin_refuse_settlement(make_rt, factory):
         return [Blocker(r.id, "remessa_transmitida", f"A fatura {r.number} está com remessa transmitida")
                 for r in records if r.remessa_transmitted]
 
-    rt = make_rt({"test_remessa": _module("test_remessa", action_blockers=action_blockers)})
+    rt = make_rt({"test_remessa": plugin_module("test_remessa", action_blockers=action_blockers)})
     w = _seed(rt, factory)
     inv_id = _invoice(rt, w)
     with unit_of_work(rt.engine) as s:
@@ -365,7 +358,7 @@ def test_reversal_is_dated_on_the_event_date_and_reopens_the_invoice(make_rt, fa
     def after_reverse(invoice_id, settlement_id, ctx):
         events.append(("reverse", invoice_id, settlement_id, ctx.justification))
 
-    rt = make_rt({"test_events": _module("test_events", after_settle=after_settle, after_reverse=after_reverse)})
+    rt = make_rt({"test_events": plugin_module("test_events", after_settle=after_settle, after_reverse=after_reverse)})
     w = _seed(rt, factory)
     inv_id = _invoice(rt, w)
     run_action(rt, SETTLE, [inv_id], _params(w, amount="90,00"), w.admin)
