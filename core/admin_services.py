@@ -25,9 +25,10 @@ from sqlalchemy.orm import Session
 from core import audit
 from core.auth import (ADMIN_ROLE, DOC_RIGHTS, MIN_PASSWORD_LENGTH, _ROLE_RE, _USERNAME_RE, create_user,
                        has_permission, is_admin, set_password)
-from core.errors import NotFound, ValidationError
+from core.errors import ValidationError
 from core.i18n import _
 from core.models.users import Role, RolePermission, User
+from core.db import get_or_not_found
 
 MANAGE_PERMISSION = "core.users.manage"
 USER_KIND = "app_user"
@@ -120,17 +121,11 @@ def list_roles(session: Session) -> list[Role]:
 
 
 def get_user(session: Session, user_id: int) -> User:
-    user = session.get(User, user_id)
-    if user is None:
-        raise NotFound(_("Usuário {id} não encontrado.").format(id=user_id))
-    return user
+    return get_or_not_found(session, User, user_id, _("Usuário {id} não encontrado.").format(id=user_id))
 
 
 def get_role(session: Session, role_id: int) -> Role:
-    role = session.get(Role, role_id)
-    if role is None:
-        raise NotFound(_("Papel {id} não encontrado.").format(id=role_id))
-    return role
+    return get_or_not_found(session, Role, role_id, _("Papel {id} não encontrado.").format(id=role_id))
 
 
 def role_keys(role: Role) -> list[str]:

@@ -90,3 +90,13 @@ def unit_of_work(engine: Engine | None = None, *, readonly: bool = False) -> Ite
     session.close()
     for fn in callbacks:
         fn()
+
+
+def get_or_not_found(session: Session, cls, record_id, message: str):
+    """`session.get(cls, record_id)`, or `core.errors.NotFound(message)` when there is no such row."""
+    from core.errors import NotFound
+
+    obj = session.get(cls, record_id)
+    if obj is None:
+        raise NotFound(message)
+    return obj

@@ -33,6 +33,7 @@ from core.i18n import _
 from core.ledger.models import AccountingTemplate, Account, CostCentre, JournalEntry, JournalLine
 from core.models.company import Company
 from core.money import ZERO, format_brl, from_cents, parse_money
+from core.db import get_or_not_found
 
 NUMBER_KIND = "journal_entry"
 AUDIT_KIND = "ledger_entry"
@@ -379,10 +380,8 @@ def reverse_entry(session: Session, entry: JournalEntry | int, *, on: dt.date, u
 # --- Queries and balances -----------------------------------------------------------------------
 
 def get_entry(session: Session, entry_id: int) -> JournalEntry:
-    entry = session.get(JournalEntry, entry_id)
-    if entry is None:
-        raise NotFound(_("Lançamento contábil {id} não encontrado.").format(id=entry_id))
-    return entry
+    return get_or_not_found(session, JournalEntry, entry_id,
+                            _("Lançamento contábil {id} não encontrado.").format(id=entry_id))
 
 
 def entries_for_origin(session: Session, origin_kind: str, origin_id: int) -> list[JournalEntry]:
@@ -438,9 +437,8 @@ def account_balance(session: Session, account_id: int, *, until: dt.date | None 
 
     For a synthetic account, the sum of its analytic descendants.
     """
-    account = session.get(Account, account_id)
-    if account is None:
-        raise NotFound(_("Conta contábil {id} não encontrada.").format(id=account_id))
+    account = get_or_not_found(session, Account, account_id,
+                               _("Conta contábil {id} não encontrada.").format(id=account_id))
     ids = [account_id]
     if account.is_synthetic:
         _accounts, children = _children_map(session, account.company_id)

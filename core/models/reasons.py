@@ -25,6 +25,13 @@ def registered_reason_kinds() -> dict[str, str]:
         return {}
 
 
+def check_kind(kind: str, message: str) -> None:
+    """Refuse a kind that no enabled plugin registered (`message` has a {kind} placeholder)."""
+    kinds = registered_reason_kinds()
+    if kinds and kind not in kinds:
+        raise ValidationError(message.format(kind=kind), field="kind")
+
+
 class Reason(Document):
     __tablename__ = "reason"
     __table_args__ = (UniqueConstraint("kind", "code"),)
@@ -52,9 +59,7 @@ class Reason(Document):
         return sorted(registered_reason_kinds().items(), key=lambda kv: kv[1])
 
     def validate(self, session) -> None:
-        kinds = registered_reason_kinds()
-        if kinds and self.kind not in kinds:
-            raise ValidationError(_("Tipo de motivo desconhecido: {kind}").format(kind=self.kind), field="kind")
+        check_kind(self.kind, _("Tipo de motivo desconhecido: {kind}"))
         if not (self.code or "").strip():
             raise ValidationError(_("Informe o código do motivo."), field="code")
         if not (self.description or "").strip():
@@ -86,8 +91,6 @@ class Justification(Document):
         return Reason.kind_choices()
 
     def validate(self, session) -> None:
-        kinds = registered_reason_kinds()
-        if kinds and self.kind not in kinds:
-            raise ValidationError(_("Tipo de justificativa desconhecido: {kind}").format(kind=self.kind), field="kind")
+        check_kind(self.kind, _("Tipo de justificativa desconhecido: {kind}"))
         if not (self.text or "").strip():
             raise ValidationError(_("Informe o texto da justificativa."), field="text")

@@ -40,6 +40,7 @@ from core.actions import Action, Blocker, NoParams
 from core.errors import NotFound, ValidationError
 from core.i18n import _
 from core.money import round_money, to_cents
+from core.db import get_or_not_found
 from plugins.receivables.models import (CHARGE_INVOICED, CHARGE_OPEN, CHARGE_REMOVED, CHARGE_SETTLED,
                                         CHARGE_SUSPENDED, ORIGIN_MANUAL, Charge, Contract)
 
@@ -177,10 +178,7 @@ class InvoiceParams(BaseModel):
 # --- services -----------------------------------------------------------------------------------
 
 def get_charge(session: Session, charge_id: int) -> Charge:
-    ch = session.get(Charge, charge_id)
-    if ch is None:
-        raise NotFound(_("Conta {id} não encontrada").format(id=charge_id))
-    return ch
+    return get_or_not_found(session, Charge, charge_id, _("Conta {id} não encontrada").format(id=charge_id))
 
 
 def unbilled_charges(session: Session, party_id: int) -> list[Charge]:

@@ -26,9 +26,10 @@ from sqlalchemy.orm import Session
 
 from core.actions import Action, Blocker, NoParams
 from core.doctype import service
-from core.errors import NotFound, ValidationError
+from core.errors import ValidationError
 from core.i18n import _
 from core.model import utcnow
+from core.db import get_or_not_found
 from plugins.receivables.models import (CHARGE_OPEN, CHARGE_REMOVED, CONTRACT_ACTIVE, CONTRACT_AWAITING,
                                         CONTRACT_CANCELLED, CONTRACT_SUSPENDED, RECURRING_MONTHLY, Charge, Contract,
                                         ContractSuspension, DueRule, Plan)
@@ -110,10 +111,7 @@ def _require(refusal: str | None, field: str | None = None) -> None:
 # --- services -----------------------------------------------------------------------------------
 
 def get_contract(session: Session, contract_id: int) -> Contract:
-    c = session.get(Contract, contract_id)
-    if c is None:
-        raise NotFound(_("Contrato {id} não encontrado").format(id=contract_id))
-    return c
+    return get_or_not_found(session, Contract, contract_id, _("Contrato {id} não encontrado").format(id=contract_id))
 
 
 def create_contract(session: Session, data: dict, *, user=None, runtime=None) -> Contract:

@@ -52,12 +52,13 @@ from sqlalchemy.orm import Session
 from core import audit
 from core.actions import Action, ActionContext, Blocker
 from core.db import after_commit
-from core.errors import NotFound, ValidationError
+from core.errors import ValidationError
 from core.i18n import _
 from core.ledger.models import Account
 from core.ledger.services import (LineSpec, check_protection, post_entry, protected_until, protection_message,
                                   reverse_entry)
 from core.money import ZERO, format_brl, parse_money, round_money
+from core.db import get_or_not_found
 from hooks.receivables import SettlementReview, collect_before_settle
 from plugins.receivables.interest_hooks import interest_for
 from plugins.receivables.models import (CHARGE_INVOICED, CHARGE_REMOVED, CHARGE_SETTLED, INVOICE_OPEN,
@@ -596,9 +597,8 @@ def settlement_receipt(session: Session, settlement_id: int) -> dict:
     from core.models.company import Company
     from core.parties.models import Party
 
-    s = session.get(Settlement, settlement_id)
-    if s is None:
-        raise NotFound(_("Liquidação {id} não encontrada.").format(id=settlement_id))
+    s = get_or_not_found(session, Settlement, settlement_id,
+                         _("Liquidação {id} não encontrada.").format(id=settlement_id))
     inv = session.get(Invoice, s.invoice_id)
     company = session.get(Company, s.company_id)
     party = session.get(Party, s.party_id)

@@ -17,6 +17,7 @@ from core.web.deps import current_user
 from core.web.pages.common import display_value, format_document, party_class, require_doc_right
 from core.web.registry import PanelContext
 from core.web.templating import render
+from core.db import get_or_not_found
 
 router = APIRouter()
 
@@ -29,10 +30,7 @@ def visible_tabs(runtime, user) -> list:
 
 
 def _load_party(session, cls, party_id: int):
-    party = session.get(cls, party_id)
-    if party is None:
-        raise NotFound(_("Pessoa {id} não encontrada.").format(id=party_id))
-    return party
+    return get_or_not_found(session, cls, party_id, _("Pessoa {id} não encontrada.").format(id=party_id))
 
 
 def party_header(party) -> dict:
