@@ -43,12 +43,16 @@ run: install demo
 	@echo "Acesse http://$(HOST):$(PORT)/  (usuário: admin, senha: admin)"
 	QUITA_CONFIG=$(DEMO_CONFIG) $(QUITA) serve --host $(HOST) --port $(PORT)
 
-# Browser tests drive Debian's Chromium (never a downloaded browser).
+# Browser tests drive Debian's Chromium (never a downloaded browser); PDF tests render pages with
+# poppler's pdftoppm/pdftotext and decode barcodes/QR codes with zbarimg — all Debian packages.
+TEST_TOOLS := chromium:chromium pdftoppm:poppler-utils pdftotext:poppler-utils zbarimg:zbar-tools
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  echo "Instalando chromium (Debian)…"; \
+	@missing=""; for pair in $(TEST_TOOLS); do \
+	  command -v $${pair%%:*} >/dev/null 2>&1 || missing="$$missing $${pair#*:}"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Instalando (Debian):$$missing"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; fi
 
 test: install browser
 	$(MAKE) test-sqlite
