@@ -10,13 +10,17 @@ An `Action` is registered by a plugin through `register_actions`. Running it
    plus a `justification` when the reason demands one;
 3. blockers: the kernel's checks, the action's own `check`, and every enabled plugin's
    `action_blockers` hook — all of them, so each refused record is reported with all its reasons;
+   then warnings (`Advice`) on the allowed records: the action's own `warn` and every plugin's
+   `action_warnings` hook. A warning does not forbid anything: the dialog shows it (yellow) before
+   the operator confirms and the result carries it (`ActionResult.warnings`);
 4. `action.run(ctx, allowed_records, params)` on the allowed records only, in the same
    transaction, followed by one audit entry per processed record (before/after snapshot, reason,
    justification);
 5. commit; then the `after_action` hook (after commit, outside the transaction).
 
 Any exception in steps 1–4 rolls everything back: nothing is half-written.
-`preview_action` runs steps 1–3 in a read-only transaction and writes nothing.
+`preview_action` runs steps 1–3 in a read-only transaction and writes nothing (its result has the
+same `refused` and `warnings` the run would have, given the same state and parameters).
 
 Parameters the kernel reads itself (and removes before validating the action's own model, unless
 that model declares them): `reason`, `justification`, `confirmed`.
@@ -64,6 +68,19 @@ class Blocker:
         return {"record_id": self.record_id, "code": self.code, "message": self.message}
 
 
+@dataclass(frozen=True)
+class Advice:
+    """A warning about one record: the action may run on it, but the operator should know first
+    (a stable code and a pt-BR message, e.g. the customer has older open invoices)."""
+
+    record_id: int
+    code: str
+    message: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"record_id": self.record_id, "code": self.code, "message": self.message}
+
+
 class NoParams(BaseModel):
     """Parameters of an action that needs none."""
 
@@ -98,6 +115,8 @@ class Action:
     - `confirm`: pt-BR confirmation question; when set, `confirmed` must be true to run.
     - `reason_kind`: when set, an active reason of this kind is required.
     - `check(ctx, records, params)`: optional blockers of the action itself (read only).
+    - `warn(ctx, records, params)`: optional warnings (`Advice`) of the action itself on the
+      records it may process (read only; shown before confirming, returned in the result).
     """
 
     name: str
@@ -110,6 +129,7 @@ class Action:
     reason_kind: str | None = None
     description: str = ""
     check: Callable[[ActionContext, list, BaseModel], Iterable[Blocker] | None] | None = None
+    warn: Callable[[ActionContext, list, BaseModel], Iterable[Advice] | None] | None = None
 
     @property
     def target_kind(self) -> str:
@@ -118,19 +138,23 @@ class Action:
 
 @dataclass
 class ActionResult:
-    """Outcome of an action (or of its preview): ids processed and ids refused with blockers."""
+    """Outcome of an action (or of its preview): ids processed, ids refused with blockers, and
+    warnings (`Advice`) on processed ids — computed before the run, on the records as they were."""
 
     action: str
     done: list[int] = field(default_factory=list)
     refused: dict[int, list[Blocker]] = field(default_factory=dict)
+    warnings: dict[int, list[Advice]] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "action": self.action,
             "done": list(self.done),
             "refused": {rid: [b.as_dict() for b in blockers] for rid, blockers in self.refused.items()},
+            "warnings": {rid: [w.as_dict() for w in advice] for rid, advice in self.warnings.items()},
             "done_count": len(self.done),
             "refused_count": len(self.refused),
+            "warning_count": len(self.warnings),
         }
 
 
@@ -383,6 +407,32 @@ def collect_blockers(runtime, session: Session, action: Action, records: list, p
     return out
 
 
+def collect_warnings(runtime, session: Session, action: Action, records: list, params: BaseModel, user,
+                     *, ctx: ActionContext | None = None) -> dict[int, list[Advice]]:
+    """Every warning about the records `action` may process: the action's own `warn` and the
+    `action_warnings` hook of every enabled plugin. Read only; nothing here forbids the action."""
+    ctx = ctx or ActionContext(session=session, user=user, runtime=runtime,
+                               company_id=getattr(user, "company_id", None))
+    if not records:
+        return {}
+    found: list[Advice] = []
+    if action.warn is not None:
+        found.extend(action.warn(ctx, records, params) or ())
+    for result in runtime.hook.action_warnings(action=action, records=records, params=params, ctx=ctx):
+        found.extend(result or ())
+    wanted = {r.id for r in records}
+    out: dict[int, list[Advice]] = {}
+    for w in found:
+        if not isinstance(w, Advice):
+            raise TypeError(f"action_warnings deve devolver core.actions.Advice, não {type(w).__name__}")
+        if w.record_id not in wanted:
+            continue
+        bucket = out.setdefault(w.record_id, [])
+        if w not in bucket:
+            bucket.append(w)
+    return {r.id: out[r.id] for r in records if r.id in out}
+
+
 def _missing_blockers(ids: list[int], records: list) -> dict[int, list[Blocker]]:
     present = {r.id for r in records}
     return {rid: [Blocker(rid, "nao_encontrado", _("O registro {id} não existe.").format(id=rid))]
@@ -399,7 +449,8 @@ def _merge(a: dict[int, list[Blocker]], b: dict[int, list[Blocker]]) -> dict[int
 # --- preview and run --------------------------------------------------------------------------
 
 def preview_action(runtime, name: str, ids: list[int], params: dict[str, Any] | None, user) -> ActionResult:
-    """What `run_action` would do now: ids it would process and refused ids with all blockers.
+    """What `run_action` would do now: ids it would process (with their warnings) and refused ids
+    with all blockers.
 
     Permission is checked; parameters are validated when possible (a preview may come before the
     operator filled them in); reason and confirmation are not required. Nothing is written.
@@ -414,8 +465,10 @@ def preview_action(runtime, name: str, ids: list[int], params: dict[str, Any] | 
         records = load_records(session, action, ids)
         refused = _merge(_missing_blockers(ids, records),
                          collect_blockers(runtime, session, action, records, model, user, ctx=ctx))
+        warnings = collect_warnings(runtime, session, action, [r for r in records if r.id not in refused], model,
+                                    user, ctx=ctx)
     return ActionResult(action=name, done=[i for i in ids if i not in refused],
-                        refused={i: refused[i] for i in ids if i in refused})
+                        refused={i: refused[i] for i in ids if i in refused}, warnings=warnings)
 
 
 def run_action(runtime, name: str, ids: list[int], params: dict[str, Any] | None, user) -> ActionResult:
@@ -443,7 +496,8 @@ def run_action(runtime, name: str, ids: list[int], params: dict[str, Any] | None
                          collect_blockers(runtime, session, action, records, model, user, ctx=ctx))
         allowed = [r for r in records if r.id not in refused]
         result = ActionResult(action=name, done=[r.id for r in allowed],
-                              refused={i: refused[i] for i in ids if i in refused})
+                              refused={i: refused[i] for i in ids if i in refused},
+                              warnings=collect_warnings(runtime, session, action, allowed, model, user, ctx=ctx))
         if allowed:
             before = {r.id: audit.snapshot(r) for r in allowed}
             action.run(ctx, allowed, model)

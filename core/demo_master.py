@@ -40,6 +40,7 @@ CHART = (
     ("2", "Passivo", "liability", True, None),
     ("2.1", "Passivo circulante", "liability", True, "2"),
     ("2.1.01", "Fornecedores a pagar", "payable", False, "2.1"),
+    ("2.1.02", "Depósitos não identificados", "liability", False, "2.1"),
     ("3", "Receitas", "revenue", True, None),
     ("3.1.01", "Receita de serviços de internet", "revenue", False, "3"),
     ("3.1.02", "Acréscimos recebidos", "surcharge", False, "3"),

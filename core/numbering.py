@@ -45,20 +45,34 @@ def _upsert(dialect_name: str):
     return insert
 
 
+_STATEMENTS: dict[str, object] = {}
+
+
+def _draw_statement(dialect_name: str):
+    """The upsert, built once per dialect with bound parameters (building it per call cost ~1 ms:
+    `next_number` runs once per invoice / boleto in a billing run)."""
+    stmt = _STATEMENTS.get(dialect_name)
+    if stmt is None:
+        from sqlalchemy import bindparam
+
+        table = NumberCounter.__table__
+        stmt = _upsert(dialect_name)(table).values(
+            company_id=bindparam("company_id"), kind=bindparam("kind"), series=bindparam("series"), last_value=1)
+        stmt = _STATEMENTS[dialect_name] = stmt.on_conflict_do_update(
+            index_elements=[table.c.company_id, table.c.kind, table.c.series],
+            set_={"last_value": table.c.last_value + 1},
+        ).returning(table.c.last_value)
+    return stmt
+
+
 def next_number(session: Session, *, kind: str, company_id: int | None = None, series: str = "") -> int:
     """Draw the next number of (company, kind, series): 1, 2, 3… with no gap.
 
     Runs in the caller's transaction and never commits; a rollback gives the number back.
     """
     company, kind, series = _key(kind, company_id, series)
-    table = NumberCounter.__table__
-    insert = _upsert(session.get_bind().dialect.name)
-    stmt = insert(table).values(company_id=company, kind=kind, series=series, last_value=1)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[table.c.company_id, table.c.kind, table.c.series],
-        set_={"last_value": table.c.last_value + 1},
-    ).returning(table.c.last_value)
-    return int(session.execute(stmt).scalar_one())
+    stmt = _draw_statement(session.get_bind().dialect.name)
+    return int(session.execute(stmt, {"company_id": company, "kind": kind, "series": series}).scalar_one())
 
 
 def peek_next(session: Session, *, kind: str, company_id: int | None = None, series: str = "") -> int:

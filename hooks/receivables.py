@@ -146,7 +146,7 @@ def on_invoice_created(invoice, ctx):
     Calls: every enabled plugin (not firstresult), once per created invoice, last-registered first.
     Transaction: inside the creating unit of work — an implementation may write through
     `ctx.session` (e.g. `bank_profiles` draws the boleto's nosso número with
-    `core.numbering.next_number` and stores it on the invoice), must not commit; an exception
+    `core.numbering.next_number` and stores the boleto in its own table), must not commit; an exception
     rolls the whole creation back (numbers drawn are given back).
     """
 
@@ -194,4 +194,48 @@ def after_reverse(invoice_id, settlement_id, ctx):
     the others.
     Transaction: after commit, outside any unit of work — open a new one to touch the database.
     An exception does not undo the reversal.
+    """
+
+
+@hookspec(firstresult=True)
+def draw_invoice_payment_slip(canvas, box, invoice, session, layout):
+    """Draw the payment slip (the part the customer pays with) of an invoice being printed.
+
+    Arguments: `canvas` — the reportlab `Canvas` of the PDF being drawn (points, origin at the
+    bottom-left of the A4 page; `core.pdf` has the shared helpers); `box` — `core.pdf.Box(x, y,
+    width, height)`, the area reserved for the slip (y = bottom edge); draw inside it only;
+    `invoice` — the receivables `Invoice` (ORM object: `number`, `due_date`, `total`, `wallet`,
+    `party_id`, `company_id`, `instruction`, `discount_amount`…); `session` — the printing unit of
+    work, to read the party, company or the plugin's own rows; `layout` — "fatura" (one invoice
+    per A4 page: the slip area is the bottom ~95 mm, the size of a ficha de compensação) or
+    "carne" (a carnê slip: the right part of one of three slips on the page, next to the stub
+    that `receivables` draws with "Parcela N de M").
+    Returns: True when the implementation drew the slip (e.g. `bank_profiles` draws the boleto's
+    ficha de compensação with linha digitável and barcode), or None to let the next one answer
+    (an invoice whose wallet is not this plugin's).
+    Calls: firstresult — the first non-None answer wins (last registered first, `tryfirst`
+    before). When nobody answers, `receivables` draws its plain "carteira" slip (beneficiary,
+    customer, invoice number, due date, value). The canvas state (font, colours, dash) is saved
+    before and restored after each call.
+    Transaction: inside the caller's unit of work, usually read only (`quita invoices pdf`, the
+    "Imprimir Fatura" page); printing must not change data — never write or commit. An exception
+    aborts the whole PDF.
+    """
+
+
+@hookspec
+def payment_profile_choices(session, company_id):
+    """The payment profiles (profiles de pagamento / carteiras) a contract of `company_id` may use.
+
+    Arguments: `session` — the caller's unit of work (read only); `company_id: int | None` — the
+    contract's company (None: every company).
+    Returns: an iterable of `(profile_id: int, label: str)` pairs (e.g. `(3, "Itaú 109 — ag. 1234")`),
+    or None when the plugin has none. The id is stored in `Contract.payment_profile_id` (no
+    foreign key: the implementing plugin, normally `bank_profiles`, owns the table) and the label
+    becomes the contract's and its invoices' `wallet` text.
+    Calls: every enabled plugin (not firstresult); the receivables plugin concatenates the
+    answers (`contract_tools.payment_profile_options`, in pluggy's order, duplicates by id
+    dropped). With no answer at all the only option is the default "Carteira" (no profile id).
+    Transaction: inside the caller's unit of work (the "Trocar profile de pagamento" action or its
+    dialog); read only — must not write or commit.
     """

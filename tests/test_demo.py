@@ -76,7 +76,7 @@ def test_demo_has_reasons_for_every_kind_and_a_balanced_ledger(runtime):
         company = s.scalars(select(Company).order_by(Company.id)).first()
         first = s.scalars(select(JournalEntry).where(JournalEntry.company_id == company.id)
                           .order_by(JournalEntry.date)).first()
-        assert s.scalar(select(func.count()).select_from(Account).where(Account.company_id == company.id)) == 15
+        assert s.scalar(select(func.count()).select_from(Account).where(Account.company_id == company.id)) == 16
         tb = trial_balance(s, company.id, start=first.date, end=first.date.replace(day=28))
         assert tb.total_debit == tb.total_credit and tb.total_debit > 0
 

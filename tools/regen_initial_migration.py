@@ -31,6 +31,18 @@ PRELUDE = {
 STEMS = {"core": "kernel"}
 
 
+def _requires(component: str) -> list[str]:
+    """The plugins `component` requires (its `REQUIRES`, transitively): enabled with it."""
+    import importlib
+
+    out: list[str] = []
+    for dep in getattr(importlib.import_module(f"plugins.{component}.plugin"), "REQUIRES", ()):
+        for name in [*_requires(dep), dep]:
+            if name not in out:
+                out.append(name)
+    return out
+
+
 def regenerate(component: str) -> Path:
     from alembic import command
 
@@ -42,7 +54,7 @@ def regenerate(component: str) -> Path:
     fcntl.flock(lock, fcntl.LOCK_EX)
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            enabled = [] if component == "core" else [component]
+            enabled = [] if component == "core" else [*_requires(component), component]
             rt = bootstrap(parse_config({"database": {"url": f"sqlite:///{tmp}/regen.db"},
                                          "plugins": {"enabled": enabled}}), make_current=False)
             sources = {s.component: s for s in migrate.ordered_sources(rt)}

@@ -24,6 +24,27 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_app_role')),
     sa.UniqueConstraint('name', name=op.f('uq_app_role_name'))
     )
+    op.create_table('attachment',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('target_kind', sa.String(length=80), nullable=False),
+    sa.Column('target_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=10), nullable=False),
+    sa.Column('filename', sa.String(length=255), nullable=False),
+    sa.Column('mime_type', sa.String(length=120), nullable=False),
+    sa.Column('size_bytes', sa.Integer(), nullable=False),
+    sa.Column('description', sa.String(length=250), nullable=True),
+    sa.Column('company_id', sa.Integer(), nullable=True),
+    sa.Column('content', sa.LargeBinary(), nullable=False),
+    sa.Column('uploaded_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('uploaded_by_id', sa.Integer(), nullable=True),
+    sa.Column('uploaded_by', sa.String(length=150), nullable=True),
+    sa.CheckConstraint("kind IN ('arquivo', 'imagem')", name=op.f('ck_attachment_kind_valid')),
+    sa.CheckConstraint('size_bytes >= 0', name=op.f('ck_attachment_size_positive')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_attachment'))
+    )
+    with op.batch_alter_table('attachment', schema=None) as batch_op:
+        batch_op.create_index('ix_attachment_target', ['target_kind', 'target_id', 'kind'], unique=False)
+
     op.create_table('audit_log',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('at', sa.DateTime(timezone=True), nullable=False),
@@ -517,5 +538,9 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_audit_log_at'))
 
     op.drop_table('audit_log')
+    with op.batch_alter_table('attachment', schema=None) as batch_op:
+        batch_op.drop_index('ix_attachment_target')
+
+    op.drop_table('attachment')
     op.drop_table('app_role')
     # ### end Alembic commands ###

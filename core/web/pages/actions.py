@@ -1,8 +1,11 @@
 """Generic bulk-action dialog: parameters form, blockers preview, run and per-record result.
 
 - `GET  /acoes/{name}/dialogo?ids=1,2,3` — the modal: the action's parameters form (built from
-  its pydantic model; reason select when the action has a `reason_kind`; justification; the
-  confirmation question as a required checkbox) and the preview of blockers per record;
+  its pydantic model; a parameter with `json_schema_extra={"choices": "<provider>"}` becomes a
+  select filled by `core.choices`; a `Literal` is a select whose option labels may come from
+  `json_schema_extra={"labels": {value: label}}`; reason select when the action has a `reason_kind`;
+  justification; the confirmation question as a required checkbox) and the preview per record:
+  blockers (red, the record is left out) and warnings (yellow, the operator may still run);
 - `POST /acoes/{name}/previa` — the preview again with the parameters typed so far;
 - `POST /acoes/{name}/executar` — `core.actions.run_action`; per record: done, or refused with
   every reason. Missing permission ⇒ 403 (the button is also shown disabled, see
@@ -21,6 +24,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic_core import PydanticUndefined
 from starlette.concurrency import run_in_threadpool
 
+from core.choices import choices_name
 from core.errors import ValidationError
 from core.i18n import _
 from core.web.deps import current_user
@@ -53,10 +57,14 @@ def form_fields(model) -> list[dict]:
         spec = {"name": name, "label": info.title or info.description or name.replace("_", " ").capitalize(),
                 "required": info.is_required(), "help": info.description if info.title else None,
                 "default": None if info.default is PydanticUndefined or info.default is None else info.default,
-                "input": "text", "choices": None}
-        if typing.get_origin(ann) is typing.Literal:
+                "input": "text", "choices": None, "choices_from": choices_name(info)}
+        if spec["choices_from"]:
             spec["input"] = "select"
-            spec["choices"] = [(str(v), str(v)) for v in typing.get_args(ann)]
+            spec["choices"] = []  # filled by `resolve_field_choices` (needs a session and the user)
+        elif typing.get_origin(ann) is typing.Literal:
+            spec["input"] = "select"
+            labels = extra.get("labels") if isinstance(extra.get("labels"), dict) else {}
+            spec["choices"] = [(str(v), str(labels.get(v, v))) for v in typing.get_args(ann)]
         elif isinstance(ann, type) and issubclass(ann, enum.Enum):
             spec["input"] = "select"
             spec["choices"] = [(str(m.value), getattr(m, "label", None) or str(m.value)) for m in ann]
@@ -78,6 +86,24 @@ def form_fields(model) -> list[dict]:
             spec["input"] = "textarea"
         out.append(spec)
     return out
+
+
+def resolve_field_choices(runtime, user, fields: list[dict]) -> list[dict]:
+    """Fill the options of the fields whose choices come from a `core.choices` provider; the
+    provider's default is preselected when the parameter has none of its own."""
+    wanted = [f for f in fields if f.get("choices_from")]
+    if not wanted:
+        return fields
+    from core.choices import resolve_choices
+    from core.db import unit_of_work
+
+    with unit_of_work(runtime.engine, readonly=True) as session:
+        for f in wanted:
+            found = resolve_choices(f["choices_from"], runtime, session, user)
+            f["choices"] = list(found.options)
+            if f["default"] is None and found.default is not None:
+                f["default"] = found.default
+    return fields
 
 
 def _record_titles(runtime, action, ids: list[int]) -> dict[int, str]:
@@ -127,7 +153,8 @@ def _dialog_context(runtime, user, name: str, ids: list[int], params: dict, erro
     kind_label = runtime.registry.reason_kinds.get(action.reason_kind, action.reason_kind) if action.reason_kind else None
     reasons, justifications = _reasons(runtime, action.reason_kind)
     return {
-        "action": action, "ids": ids, "ids_csv": ",".join(str(i) for i in ids), "fields": form_fields(action.params),
+        "action": action, "ids": ids, "ids_csv": ",".join(str(i) for i in ids),
+        "fields": resolve_field_choices(runtime, user, form_fields(action.params)),
         "reasons": reasons, "justifications": justifications, "reason_kind_label": kind_label,
         "values": params, "errors": errors or {}, "preview": preview, "titles": titles,
     }
