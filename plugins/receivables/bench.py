@@ -2,7 +2,8 @@
 
 1. a fresh database (a scratch SQLite file unless `--database` is given; that one must have no
    contracts yet) is migrated with only the receivables plugin enabled;
-2. N parties and N active contracts are loaded with bulk Core inserts (not timed);
+2. N parties and N active contracts (and the two accounts the billing's accrual entries post to)
+   are loaded with bulk Core inserts (not timed);
 3. TIMED: `plugins.receivables.billing.run_billing` for one competence — the same code path as
    `quita billing run` (job planning, chunk claims, charges, grouping, numbering, invoices);
 4. the floor: the same charge and invoice rows inserted again with plain DBAPI `executemany`
@@ -39,6 +40,7 @@ def _runtime(url: str):
 def load_contracts(rt, n: int) -> None:
     """N parties, each with one active contract (every 10th activated mid-month: pro-rata)."""
     from core.model import utcnow
+    from core.ledger.models import Account
     from core.models.company import Company
     from core.parties.models import Party
     from plugins.receivables.models import CONTRACT_ACTIVE, Contract, DueRule, Plan
@@ -50,6 +52,13 @@ def load_contracts(rt, n: int) -> None:
         company_id = conn.execute(Company.__table__.insert().returning(Company.__table__.c.id), {
             "code": "BENCH", "name": "Provedor Benchmark Ltda", "cnpj": "11222333000181", "docstatus": 0,
             "created_at": now, "modified_at": now}).scalar_one()
+        # The chart the accrual posting needs (clientes × receita de serviços, the settings' defaults):
+        # the timed run posts the billing's ledger entries like a real deployment.
+        conn.execute(Account.__table__.insert(), [
+            {"company_id": company_id, "code": code, "name": name, "kind": kind, "is_synthetic": False,
+             "active": True, "docstatus": 0, "created_at": now, "modified_at": now}
+            for code, name, kind in (("1.1.03", "Clientes a receber", "receivable"),
+                                     ("3.1.01", "Receita de serviços de internet", "revenue"))])
         plan_id = conn.execute(Plan.__table__.insert().returning(Plan.__table__.c.id), {
             "code": "F300", "name": "Fibra 300 Mega", "price": Decimal("99.90"), "active": True,
             "docstatus": 0, "created_at": now, "modified_at": now}).scalar_one()

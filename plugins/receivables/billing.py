@@ -67,7 +67,7 @@ CHARGE_COLUMNS = ("party_id", "company_id", "contract_id", "description", "amoun
                   "period_start", "period_end", "installment", "installments", "revenue_account_id", "status",
                   "invoice_id", "origin", "recurring_kind", "created_at")
 SUMMARY_KEYS = ("contracts_billed", "charges_created", "already_billed", "skipped", "invoices_created",
-                "charges_invoiced", "rolled_over")
+                "charges_invoiced", "rolled_over", "invoiced_cents")
 
 
 # --- dates --------------------------------------------------------------------------------------
@@ -156,6 +156,7 @@ class ChunkResult:
     invoices_created: int = 0
     charges_invoiced: int = 0
     rolled_over: int = 0
+    invoiced_cents: int = 0  # sum of the totals of the invoices created (centavos)
 
     def as_dict(self) -> dict:
         return {k: getattr(self, k) for k in SUMMARY_KEYS}
@@ -309,9 +310,15 @@ def bill_chunk(session: Session, competence: date, *, party_from: int, party_to:
         raise ConcurrentBilling("contas criadas por outra execução simultânea; a parte será refeita")
     result.charges_created += created
     result.contracts_billed += created
+    from plugins.receivables.accrual import post_billing  # D clientes / C receita, one entry per issue date
+
+    post_billing(session, runtime, to_issue, competence=competence,
+                 revenue_of_contract={ch.contract_id: ch.revenue_account_id for ch in new},
+                 origin=f"Faturamento {competence:%m/%Y} — clientes {party_from} a {party_to}")
     notify_invoices_created(session, runtime, ids)
     result.invoices_created += len(ids)
     result.charges_invoiced += sum(len(g.charges) for g in to_issue)
+    result.invoiced_cents += sum(g.total_cents for g in to_issue)
     return result
 
 
@@ -379,15 +386,16 @@ BILLING_JOB = JobSpec(kind=JOB_KIND, label="Faturamento mensal (contas e faturas
 
 
 def submit_billing(session: Session, runtime, competence: str | date, *, chunk_size: int | None = None,
-                   user_id: int | None = None) -> Job:
-    """Plan a billing run for `competence` in the caller's unit of work (nothing is billed yet)."""
+                   user_id: int | None = None, key: str | None = None) -> Job:
+    """Plan a billing run for `competence` in the caller's unit of work (nothing is billed yet);
+    `key` is the job's idempotency key (`core.jobs.submit`)."""
     from plugins.receivables.settings import settings_of
 
     settings = settings_of(runtime)
     comp = parse_competence(competence)
     params = {"competence": comp.isoformat(), "minimum_amount": str(settings.minimum_amount),
               "chunk_size": int(chunk_size or settings.billing_chunk_size)}
-    return submit(session, runtime, JOB_KIND, params, user_id=user_id)
+    return submit(session, runtime, JOB_KIND, params, user_id=user_id, key=key)
 
 
 def job_summary(session: Session, job_id: int) -> dict:
@@ -399,7 +407,7 @@ def job_summary(session: Session, job_id: int) -> dict:
             totals[key] += int((result or {}).get(key, 0))
     job = session.get(Job, job_id)
     totals.update(job_id=job_id, status=job.status, chunks=job.total_chunks, chunks_done=job.done_chunks,
-                  competence=job.params.get("competence"))
+                  competence=job.params.get("competence"), error=job.error)
     return totals
 
 

@@ -363,6 +363,9 @@ def invoice_charges(session: Session, charges: list[Charge], *, method: str = ME
     for inv_id in ids:
         audit.record(session, action="receivables.charge.invoice", target_kind=Invoice.__tablename__,
                      target_id=inv_id, user=user, after=audit.snapshot(session.get(Invoice, inv_id)))
+    from plugins.receivables.accrual import accrue_invoices  # D clientes / C receita per invoice
+
+    accrue_invoices(session, runtime, ids, user=user)
     notify_invoices_created(session, runtime, ids)
     return ids
 

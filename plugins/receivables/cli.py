@@ -1,4 +1,4 @@
-"""Command line of the receivables plugin: `quita billing run`, `quita invoices list`."""
+"""Command line of the receivables plugin: `quita billing run`, `quita invoices list`, `quita invoices pdf`."""
 
 from __future__ import annotations
 
@@ -53,6 +53,8 @@ def register(cli: typer.Typer) -> None:
             typer.echo(f"  contas adiadas (valor mínimo): {summary['rolled_over']}")
             typer.echo(f"  contratos ignorados (sem dias a cobrar): {summary['skipped']}")
         if summary["status"] == "failed":
+            if not as_json and summary.get("error"):
+                typer.echo(f"  erro: {summary['error']}", err=True)
             raise typer.Exit(1)
 
     @invoices.command("list")
@@ -80,6 +82,31 @@ def register(cli: typer.Typer) -> None:
 
         for r in rows:
             typer.echo(f"{r['number']:>8}  venc. {r['due_date']}  {format_brl(Decimal(r['total'])):>14}  {r['status']}")
+
+    @invoices.command("pdf")
+    def invoices_pdf(
+        ids: str = typer.Option(..., "--ids", help="Ids das faturas separados por vírgula (várias: um carnê)."),
+        out: Optional[str] = typer.Option(None, "--out", help="Arquivo PDF de saída (padrão: fatura-N.pdf ou "
+                                                               "carne-<cliente>.pdf na pasta atual)."),
+        receipt: bool = typer.Option(False, "--recibo", help="Imprimir o recibo de liquidação das faturas."),
+    ):
+        """Imprime faturas em PDF ("Imprimir Fatura"): uma fatura em A4 ou várias em um carnê."""
+        from pathlib import Path
+
+        from core.cli import fail, runtime
+        from core.db import unit_of_work
+        from core.errors import QuitaError
+        from plugins.receivables.printing import print_invoices, print_settlement_receipts
+
+        rt = runtime(check_schema=True)
+        try:
+            with unit_of_work(rt.engine, readonly=True) as s:
+                pdf = (print_settlement_receipts(s, ids) if receipt else print_invoices(s, ids, runtime=rt))
+        except QuitaError as exc:
+            fail(str(exc))
+        target = Path(out or pdf.filename)
+        target.write_bytes(pdf.content)
+        typer.echo(f"{target} ({len(pdf.content)} bytes)")
 
     cli.add_typer(billing, name="billing")
     cli.add_typer(invoices, name="invoices")

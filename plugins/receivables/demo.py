@@ -76,5 +76,36 @@ def load(runtime, rnd: random.Random, echo) -> dict:
         invoices += int(summary.get("invoices_created", 0))
         echo(f"  faturamento {_month(today, back):%m/%Y}: {summary.get('charges_created', 0)} contas, "
              f"{summary.get('invoices_created', 0)} faturas")
+    deposits = _unidentified_deposits(runtime, rnd, today, echo)
     return {"contracts": contracts, "suspended_contracts": suspended, "cancelled_contracts": cancelled,
-            "invoices": invoices}
+            "invoices": invoices, "unidentified_deposits": deposits}
+
+
+DEPOSITS = (("99.90", "PIX RECEBIDO - SEM IDENTIFICACAO"), ("150.00", "DEP DINHEIRO AG 1234"),
+            ("79.90", "TED RECEBIDA 341 0001"))
+
+
+def _unidentified_deposits(runtime, rnd: random.Random, today: date, echo) -> int:
+    """A few open unidentified deposits per company (bank account 1.1.02 of the demo chart), so the
+    page "Depósitos não identificados" and the invoice action have something to pick."""
+    from core.errors import ValidationError
+    from core.ledger.models import Account
+    from plugins.receivables.deposits import register_deposit
+
+    made = 0
+    try:
+        with unit_of_work(runtime.engine) as s:
+            for company_id in s.scalars(select(Company.id).order_by(Company.id)).all():
+                bank = s.scalar(select(Account.id).where(Account.company_id == company_id, Account.code == "1.1.02"))
+                if bank is None:
+                    continue
+                for amount, text in DEPOSITS:
+                    register_deposit(s, company_id=company_id, deposited_on=today - timedelta(days=rnd.randint(1, 20)),
+                                     amount=Decimal(amount), account=bank, description=text,
+                                     document=f"{rnd.randint(100000, 999999)}", runtime=runtime)
+                    made += 1
+    except ValidationError as exc:  # e.g. a deployment whose chart lacks the deposit account
+        echo(f"  depósitos não identificados não lançados: {exc}")
+        return 0
+    echo(f"  depósitos não identificados: {made}")
+    return made

@@ -10,20 +10,33 @@ and the settlement code asks for the charges with `interest_for(runtime, invoice
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
+
+from decimal import Decimal
 
 from hooks import hookimpl
 from plugins.receivables.interest import (ChargeableInvoice, InterestBreakdown, InterestPolicy, InterestSettings,
                                           compute_charges)
 
 PLUGIN = "receivables"
+# Forma de pagamento that bears interest and the early-payment discount (the penalty applies to all).
+INTEREST_FORM = "crediario"
 
 
 @hookimpl(trylast=True)
 def compute_interest(invoice: ChargeableInvoice, as_of: date, policy: InterestPolicy) -> InterestBreakdown:
     """The manual's rules (`plugins.receivables.interest.compute_charges`) on the invoice's
-    total and due date; `policy` None means the default `InterestSettings`."""
+    total and due date; `policy` None means the default `InterestSettings`.
+
+    Manual: "O cálculo de juros e desconto é efetuado somente para faturas que tenham a forma de
+    pagamento Crediário (4)" and "O cálculo de Multa é efetuado para toda a forma de pagamento" —
+    so an invoice whose `payment_form` is not "crediario" gets the penalty (and protest cost) but
+    neither interest nor the early-payment discount. An object without `payment_form` counts as
+    "crediario" (the invoices' default)."""
     policy = policy if policy is not None else InterestSettings().to_policy()
+    if getattr(invoice, "payment_form", INTEREST_FORM) != INTEREST_FORM:
+        policy = dataclasses.replace(policy, daily_rate_percent=Decimal(0), discount_daily_percent=Decimal(0))
     return compute_charges(invoice.total, invoice.due_date, as_of, policy)
 
 

@@ -18,7 +18,8 @@ Rules (manual "Painel do Cliente"):
   commit.
 - Suspend: status "suspensa" with a reason (kind "suspensao_fatura") and notes; cancelling the
   suspension makes it "aberta" again. An invoice with remessa transmitted may be suspended
-  (`suspension_warnings` gives the manual's "ATENÇÃO…" text).
+  (`suspension_warnings` gives the manual's "ATENÇÃO…" text, the suspend action's `warn`: shown in
+  the dialog before confirming and returned in `ActionResult.warnings`).
 - Alter: a justification is required. Description and discount/instruction change the invoice in
   place. A new due date (optionally with a surcharge) or a new value REMOVES the invoice and
   RECREATES a new one with a new number (so a new nosso número can be drawn): the charges move to
@@ -42,7 +43,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from core import audit
-from core.actions import Action, ActionContext, Blocker, NoParams
+from core.actions import Action, ActionContext, Advice, Blocker, NoParams
 from core.db import after_commit
 from core.errors import ValidationError
 from core.i18n import _
@@ -218,6 +219,10 @@ def remove_invoice(session: Session, invoice: Invoice, *, user=None, reason=None
     are for bulk callers."""
     _require(REMOVE_RULES, invoice)
     now = ctx.now if ctx is not None else utcnow()
+    from plugins.receivables.accrual import reverse_invoice  # D receita / C clientes, on the removal date
+
+    reverse_invoice(session, ctx.runtime if ctx is not None else None, invoice, on=_local_today(now), user=user,
+                    reason=comments)
     if release:
         session.flush()
         release_charges(session, [invoice.id])
@@ -297,21 +302,30 @@ def _local_today(now: datetime) -> date:
     return now.astimezone(LOCAL_TZ).date()
 
 
+_KEEP = object()
+
+
 def _recreate(session: Session, old: Invoice, *, due_date: date, extra: list[tuple[str, Decimal]],
               move_due_dates: bool, user, justification: str | None, ctx: ActionContext | None,
-              action: str) -> Invoice:
-    """Remove `old` and create its replacement (new number) holding its charges plus `extra`."""
+              action: str, wallet=_KEEP) -> Invoice:
+    """Remove `old` and create its replacement (new number) holding its charges plus `extra`.
+    `wallet` (payment profile/carteira text) replaces the old invoice's when given."""
     from plugins.receivables.invoicing import draw_numbers
 
     now = ctx.now if ctx is not None else utcnow()
+    from plugins.receivables import accrual  # old leaves clientes today; the new one is accounted below
+
+    accrual.reverse_invoice(session, ctx.runtime if ctx is not None else None, old, on=_local_today(now),
+                            user=user, reason=justification)
     charges = _charges(session, old)
     number = draw_numbers(session, old.company_id, 1)
     issue = min(_local_today(now), due_date)
     new = Invoice(party_id=old.party_id, company_id=old.company_id, number=number, issue_date=issue,
                   due_date=due_date, total=ZERO, status=INVOICE_OPEN, description=old.description,
-                  wallet=old.wallet, competence=old.competence, remessa_transmitted=False,
+                  wallet=old.wallet if wallet is _KEEP else wallet, competence=old.competence,
+                  remessa_transmitted=False,
                   remessa_write_off_pending=False, discount_amount=None, discount_until=None,
-                  instruction=old.instruction, created_at=now)
+                  instruction=old.instruction, payment_form=old.payment_form, created_at=now)
     session.add(new)
     session.flush()
     for ch in charges:
@@ -331,11 +345,22 @@ def _recreate(session: Session, old: Invoice, *, due_date: date, extra: list[tup
     session.flush()
     audit.record(session, action=action, target_kind=Invoice.__tablename__, target_id=new.id, user=user,
                  before=None, after=audit.snapshot(new), justification=justification)
+    accrual.accrue_invoices(session, ctx.runtime if ctx is not None else None, [new.id], user=user)
     if ctx is not None and ctx.runtime is not None:
         ctx.runtime.hook.on_invoice_created(invoice=new, ctx=ctx)
         session.flush()
     _notify_removed(session, ctx, old.id, None)
     return new
+
+
+def recreate_invoice(session: Session, invoice: Invoice, *, user=None, justification: str | None = None,
+                     ctx: ActionContext | None = None, action: str, wallet=_KEEP) -> Invoice:
+    """Remove `invoice` and create an identical one with a new number (so a new nosso número is
+    drawn by `on_invoice_created`), optionally with another `wallet`; same due date and charges.
+    Used by the contract tools (trocar profile / alterações gerais). Refused like "Alterar fatura"."""
+    _require(ALTER_RULES, invoice)
+    return _recreate(session, invoice, due_date=invoice.due_date, extra=[], move_due_dates=False, user=user,
+                     justification=justification, ctx=ctx, action=action, wallet=wallet)
 
 
 def alter_due_date(session: Session, invoice: Invoice, due_date: date, *, surcharge: Decimal | None = None,
@@ -508,16 +533,24 @@ def _check_spc(ctx, records, params):
 
 
 def _run_remove(ctx, records, params):
-    release_charges(ctx.session, [inv.id for inv in records])
-    for inv in records:
+    for inv in records:  # charges released after: the removal entry splits revenue by them
         remove_invoice(ctx.session, inv, user=ctx.user, reason=ctx.reason,
                        comments=params.comments or ctx.justification, ctx=ctx, release=False, flush=False)
+    release_charges(ctx.session, [inv.id for inv in records])
 
 
 def _run_suspend(ctx, records, params):
     for inv in records:
         suspend_invoice(ctx.session, inv, reason=ctx.reason, notes=params.notes or ctx.justification, user=ctx.user,
                         now=ctx.now)
+
+
+REMESSA_GENERATED = "fatura.remessa_gerada"
+
+
+def _warn_suspend(ctx, records, params):
+    """`suspension_warnings` as the suspend action's warnings (shown before confirming)."""
+    return [Advice(rid, REMESSA_GENERATED, text) for rid, text in suspension_warnings(records).items()]
 
 
 def _run_cancel_suspension(ctx, records, params):
@@ -567,7 +600,7 @@ ACTIONS = (
            description="A fatura vai para “Faturas que foram excluídas”. As contas NÃO são removidas: voltam "
                        "para “Contas não faturadas” — remova-as lá, ou o próximo faturamento as cobrará de novo."),
     Action("receivables.invoice.suspend", "Suspender fatura", Invoice, PERM_MANAGE, _run_suspend, SuspendParams,
-           reason_kind=REASON_SUSPENSION, check=_checker(SUSPEND_RULES),
+           reason_kind=REASON_SUSPENSION, check=_checker(SUSPEND_RULES), warn=_warn_suspend,
            description="Use quando não desejar cobrar a fatura do cliente."),
     Action("receivables.invoice.cancel_suspension", "Cancelar suspensão da fatura", Invoice, PERM_MANAGE,
            _run_cancel_suspension, NoParams, check=_checker(CANCEL_SUSPENSION_RULES)),

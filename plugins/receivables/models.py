@@ -22,6 +22,7 @@ from decimal import Decimal
 
 from sqlalchemy import (Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text,
                         UniqueConstraint)
+from sqlalchemy import text as sa_text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.doctype import DocMeta, Document, field
@@ -65,6 +66,19 @@ INVOICE_STATUSES = (
     (INVOICE_REMOVED, "Excluída"),
     (INVOICE_SUSPENDED, "Suspensa"),
     (INVOICE_PARTIAL, "Parcialmente liquidada"),
+)
+
+# Forma de pagamento (tipo de documento) of an invoice; interest and the early-payment discount are
+# computed only for "crediario" (manual: "somente para faturas que tenham a forma de pagamento
+# Crediário (4)"); the penalty (multa) applies to every form.
+PAYMENT_FORM_CREDIARIO = "crediario"
+PAYMENT_FORMS = (
+    ("chq_vista", "Chq. Vista"),
+    ("chq_prazo", "Chq. Prazo"),
+    (PAYMENT_FORM_CREDIARIO, "Crediário"),
+    ("cartao", "Cartão"),
+    ("convenio", "Convênio"),
+    ("financeira", "Financeira"),
 )
 
 MODE_NEXT_MONTH = "mes_seguinte"
@@ -195,10 +209,23 @@ class Contract(Document):
                                              help="Contratos do cliente com o mesmo agrupamento saem na mesma "
                                                   "fatura; vazio = agrupa com as demais contas do cliente.")
     notes: Mapped[str | None] = field(Text, label="Observação", widget="textarea")
+    # Contract tools (plugins.receivables.contract_tools): payment profile, general data, installments.
+    payment_profile_id: Mapped[int | None] = field(Integer, label="Profile de pagamento", read_only=True,
+                                                   help="Cadastro do plugin bank_profiles (sem chave estrangeira); "
+                                                        "mude com “Trocar profile de pagamento”.")
+    description: Mapped[str | None] = field(String(200), label="Descrição do contrato")
+    email_billing: Mapped[bool] = field(Boolean, label="Envia fatura por e-mail", default=True, nullable=False,
+                                        server_default=sa_text("true"))
+    installments: Mapped[int | None] = field(Integer, label="Quantidade de parcelas",
+                                             help="Contrato com parcelas fixas; vazio = mensalidade sem prazo.")
+    installments_generated: Mapped[int] = field(Integer, label="Parcelas geradas", default=0, nullable=False,
+                                                server_default="0", read_only=True)
 
     def validate(self, session) -> None:
         from core.errors import ValidationError
 
+        if self.installments is not None and int(self.installments) < 1:
+            raise ValidationError("A quantidade de parcelas deve ser pelo menos 1.", field="installments")
         if self.price_override is not None and self.price_override < 0:
             raise ValidationError("O preço especial não pode ser negativo.", field="price_override")
 
@@ -268,6 +295,7 @@ class Invoice(Base):
     __table_args__ = (
         UniqueConstraint("company_id", "number", name="uq_receivables_invoice_number"),
         CheckConstraint(_in("status", INVOICE_STATUSES), name="status_valid"),
+        CheckConstraint(_in("payment_form", PAYMENT_FORMS), name="payment_form_valid"),
         Index("ix_receivables_invoice_party_status_due", "party_id", "status", "due_date"),
         Index("ix_receivables_invoice_status_due", "status", "due_date"),
     )
@@ -291,4 +319,8 @@ class Invoice(Base):
     discount_amount: Mapped[Decimal | None] = mapped_column(Money)
     discount_until: Mapped[date | None] = mapped_column(Date)
     instruction: Mapped[str | None] = mapped_column(String(250))
+    # Forma de pagamento (PAYMENT_FORMS): billing and avulsa invoices are "crediario" (server default,
+    # also for the billing run's raw inserts); only "crediario" bears interest and discount.
+    payment_form: Mapped[str] = mapped_column(String(12), nullable=False, default=PAYMENT_FORM_CREDIARIO,
+                                              server_default=PAYMENT_FORM_CREDIARIO)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)

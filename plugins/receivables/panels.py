@@ -104,7 +104,9 @@ def contract_rows(session, party_id: int) -> list[dict]:
         rows.append({"id": c.id, "status": c.status, "status_label": _CONTRACT_LABELS.get(c.status, c.status),
                      "plan": plan.name, "value": c.price_override if c.price_override is not None else plan.price,
                      "due_rule": rule.name, "activated_on": c.activated_on, "cancelled_on": c.cancelled_on,
-                     "wallet": c.wallet, "cancellation_requested": c.cancellation_requested})
+                     "wallet": c.wallet, "cancellation_requested": c.cancellation_requested,
+                     "grouping": c.grouping_key or "", "installments": c.installments,
+                     "installments_generated": c.installments_generated})
     return rows
 
 
@@ -183,15 +185,23 @@ def settled_rows(session, party_id: int) -> tuple[list[dict], list[dict]]:
 # --- tabs ---------------------------------------------------------------------------------------
 
 def render_contracts(ctx) -> str:
+    from plugins.receivables.contract_tools import ACTIONS as TOOL_ACTIONS
     from plugins.receivables.contracts import ACTIONS
+    from plugins.receivables.groupings import ACTIONS as GROUPING_ACTIONS, groupings_of
 
+    on_party = [a.name for a in GROUPING_ACTIONS if a.name.startswith("receivables.grouping.")]
+    on_contracts = [a.name for a in ACTIONS + TOOL_ACTIONS + GROUPING_ACTIONS if a.name not in on_party]
     return _render(ctx, "receivables/contracts_tab.html", rows=contract_rows(ctx.session, ctx.party.id),
-                   actions=registered(ctx.runtime, [a.name for a in ACTIONS]))
+                   actions=registered(ctx.runtime, on_contracts),
+                   party_actions=registered(ctx.runtime, on_party),
+                   groupings=groupings_of(ctx.session, ctx.party.id))
 
 
 def render_invoices(ctx) -> str:
+    from plugins.receivables.printing_web import print_tools_html
+
     return _render(ctx, "receivables/invoices_tab.html", rows=receivable_invoice_rows(ctx.session, ctx.party.id),
-                   actions=invoice_actions(ctx.runtime))
+                   actions=invoice_actions(ctx.runtime), print_tools=print_tools_html(ctx.user))
 
 
 def render_unbilled(ctx) -> str:

@@ -10,8 +10,12 @@ from pathlib import Path
 from hooks import hookimpl
 from plugins.receivables import models  # noqa: F401  (maps the tables for migrations)
 from plugins.receivables import settlement_models  # noqa: F401  (settlement tables)
+from plugins.receivables import accrual_models  # noqa: F401  (invoice → journal entry links)
 from plugins.receivables import invoice_log  # noqa: F401  (invoice tools' tables)
 from plugins.receivables import messages_models  # noqa: F401  (sent messages: e-mail log)
+from plugins.receivables import groupings  # noqa: F401  (contract groupings table)
+from plugins.receivables import deposit_models  # noqa: F401  (unidentified deposits)
+from plugins.receivables import deposit_choices  # noqa: F401  (choice list of open deposits for the action dialog)
 from plugins.receivables.interest_hooks import compute_interest  # noqa: F401  (hook implementation)
 
 LABEL = "Contas a receber"
@@ -45,6 +49,11 @@ def register_permissions(register):
     for key, (label, group) in PERMISSIONS.items():
         register(key, label, group)
     register("receivables.billing.run", "Executar o faturamento mensal", "Faturamento")
+    from plugins.receivables.contract_tools import PERMISSIONS as CONTRACT_TOOL_PERMISSIONS
+    from plugins.receivables.groupings import PERMISSIONS as GROUPING_PERMISSIONS
+
+    for key, (label, group) in {**CONTRACT_TOOL_PERMISSIONS, **GROUPING_PERMISSIONS}.items():
+        register(key, label, group)
     from plugins.receivables.invoice_tools import PERMISSIONS as INVOICE_PERMISSIONS
 
     for key, (label, group) in INVOICE_PERMISSIONS.items():
@@ -60,6 +69,14 @@ def register_permissions(register):
     from plugins.receivables.mail import PERMISSIONS as MAIL_PERMISSIONS
 
     for key, (label, group) in MAIL_PERMISSIONS.items():
+        register(key, label, group)
+    from plugins.receivables.printing import PERMISSIONS as PRINT_PERMISSIONS
+
+    for key, (label, group) in PRINT_PERMISSIONS.items():
+        register(key, label, group)
+    from plugins.receivables.deposits import PERMISSIONS as DEPOSIT_PERMISSIONS
+
+    for key, (label, group) in DEPOSIT_PERMISSIONS.items():
         register(key, label, group)
 
 
@@ -85,6 +102,11 @@ def register_actions(register):
 
     for action in ACTIONS:
         register(action)
+    from plugins.receivables.contract_tools import ACTIONS as CONTRACT_TOOL_ACTIONS
+    from plugins.receivables.groupings import ACTIONS as GROUPING_ACTIONS
+
+    for action in CONTRACT_TOOL_ACTIONS + GROUPING_ACTIONS:
+        register(action)
     from plugins.receivables.settlement import ACTIONS as SETTLEMENT_ACTIONS
 
     for action in SETTLEMENT_ACTIONS:
@@ -93,6 +115,10 @@ def register_actions(register):
 
     for action in INVOICE_ACTIONS:
         register(action)
+    from plugins.receivables.invoice_charges import ACTIONS as INVOICE_CHARGE_ACTIONS
+
+    for action in INVOICE_CHARGE_ACTIONS:
+        register(action)
     from plugins.receivables.charge_tools import ACTIONS as CHARGE_ACTIONS
 
     for action in CHARGE_ACTIONS:
@@ -100,6 +126,10 @@ def register_actions(register):
     from plugins.receivables.mail import ACTIONS as MAIL_ACTIONS
 
     for action in MAIL_ACTIONS:
+        register(action)
+    from plugins.receivables.deposits import actions as deposit_actions
+
+    for action in deposit_actions():
         register(action)
 
 
@@ -118,6 +148,12 @@ def register_routes(register):
     from plugins.receivables.web import include
 
     include(register)
+    from plugins.receivables.attachments_web import router as attachments_router
+
+    register(attachments_router)
+    from plugins.receivables.deposits_web import router as deposits_router
+
+    register(deposits_router)
 
 
 @hookimpl
@@ -125,6 +161,10 @@ def register_menu_items(register):
     from plugins.receivables.web import menu_items
 
     for item in menu_items():
+        register(item)
+    from plugins.receivables.deposits_web import menu_items as deposit_menu_items
+
+    for item in deposit_menu_items():
         register(item)
 
 
@@ -155,4 +195,7 @@ def register_cli_commands(cli):
     from plugins.receivables import bench, cli as commands
 
     commands.register(cli)
+    from plugins.receivables.deposits_cli import register as register_deposit_commands
+
+    register_deposit_commands(cli)
     bench.register(bench_group(cli))

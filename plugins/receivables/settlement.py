@@ -36,6 +36,11 @@ resolved by code in the invoice company's chart from `[plugins.receivables]`):
 Method "outros" (sem integração): per the manual's NOTA the value is not credited to any bank,
 cash or vault account and only the invoice status changes — so NO ledger entry is posted (the
 settlement row and its discount/surcharge charges are still recorded).
+
+Method "deposito_nao_identificado" (only through `plugins.receivables.deposits.settle_with_deposit`,
+which passes `debit_account`): the same entry, but the first debit goes to the "conta para
+depósito não identificado" — the money is already in the bank since the deposit was registered.
+Its reversal reopens the deposit (`deposits.restore_after_reversal`).
 """
 
 from __future__ import annotations
@@ -50,7 +55,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from core import audit
-from core.actions import Action, ActionContext, Blocker
+from core.actions import Action, ActionContext, Advice, Blocker
+from core.choices import Choices, account_label, cash_accounts, choice_provider
 from core.db import after_commit
 from core.errors import ValidationError
 from core.i18n import _
@@ -64,7 +70,7 @@ from plugins.receivables.interest_hooks import interest_for
 from plugins.receivables.models import (CHARGE_INVOICED, CHARGE_REMOVED, CHARGE_SETTLED, INVOICE_OPEN,
                                         INVOICE_PARTIAL, INVOICE_REMOVED, INVOICE_SETTLED, INVOICE_SUSPENDED, Charge,
                                         Invoice)
-from plugins.receivables.settlement_models import (METHOD_PROFILE, SETTLEMENT_METHODS, Settlement,
+from plugins.receivables.settlement_models import (METHOD_DEPOSIT, METHOD_PROFILE, SETTLEMENT_METHODS, Settlement,
                                                    SettlementCharge)
 from plugins.receivables.settings import settings_of
 
@@ -181,6 +187,10 @@ def reverse_blockers(session: Session, invoice: Invoice, on: date | None = None)
             found.append(Blocker(invoice.id, "estorno.saldo_movimentado",
                                  _("A fatura {r}, gerada pela liquidação parcial da fatura {n}, já foi liquidada ou "
                                    "alterada; estorne-a antes.").format(r=rest.number, n=invoice.number)))
+    if s.method == METHOD_DEPOSIT:  # the rest of the deposit must still be open to restore it
+        from plugins.receivables.deposits import reversal_blockers as deposit_reversal_blockers
+
+        found.extend(deposit_reversal_blockers(session, invoice, s))
     if on is not None:
         if on < s.paid_on:
             found.append(Blocker(invoice.id, "estorno.data_anterior",
@@ -236,12 +246,15 @@ def _bank_account(session: Session, company_id: int, account_id, *, field_name: 
     return account
 
 
-def older_open_invoices_warning(session: Session, invoice: Invoice) -> str | None:
-    """The manual's advertência: the customer has open invoices due before this one."""
-    numbers = list(session.scalars(
-        select(Invoice.number).where(Invoice.party_id == invoice.party_id, Invoice.id != invoice.id,
-                                     Invoice.status == INVOICE_OPEN, Invoice.due_date < invoice.due_date)
-        .order_by(Invoice.due_date, Invoice.number)))
+def older_open_invoices_warning(session: Session, invoice: Invoice, exclude=()) -> str | None:
+    """The manual's advertência: the customer has open invoices due before this one (`exclude`:
+    ids left out, e.g. the other invoices settled by the same action)."""
+    stmt = select(Invoice.number).where(Invoice.party_id == invoice.party_id, Invoice.id != invoice.id,
+                                        Invoice.status == INVOICE_OPEN, Invoice.due_date < invoice.due_date)
+    exclude = [i for i in exclude if i != invoice.id]
+    if exclude:
+        stmt = stmt.where(Invoice.id.not_in(exclude))
+    numbers = list(session.scalars(stmt.order_by(Invoice.due_date, Invoice.number)))
     if not numbers:
         return None
     return _("Atenção: o cliente possui faturas em aberto com vencimento anterior ao da fatura {n}: {list}.") \
@@ -323,7 +336,7 @@ def _post(session: Session, runtime, invoice: Invoice, parts: _Parts, bank: Acco
 
 
 def _prepare(session: Session, invoice: Invoice, *, paid_on, method, bank_account_id, runtime, user,
-             ctx: ActionContext | None):
+             ctx: ActionContext | None, debit_account: Account | None = None):
     """Checks common to full and partial settlement; returns (ctx, paid_on, bank account or None)."""
     if runtime is None:
         raise ValueError("settle: informe o runtime (hooks e configurações)")
@@ -342,7 +355,12 @@ def _prepare(session: Session, invoice: Invoice, *, paid_on, method, bank_accoun
             _("A data de liquidação ({d}) não pode ser anterior à data de emissão da fatura {n} ({e}).")
             .format(d=_fmt(paid_on), n=invoice.number, e=_fmt(invoice.issue_date)), field="paid_on")
     check_protection(session, invoice.company_id, paid_on, field="paid_on")
-    bank = _bank_account(session, invoice.company_id, bank_account_id) if method == METHOD_PROFILE else None
+    if method == METHOD_DEPOSIT:  # deposits.settle_with_deposit: debit the unidentified-deposit account
+        if debit_account is None:
+            raise ValueError("settle: o método depósito não identificado exige debit_account (deposits.py)")
+        bank = debit_account
+    else:
+        bank = _bank_account(session, invoice.company_id, bank_account_id) if method == METHOD_PROFILE else None
     ctx = ctx or _ctx(session, user, runtime, invoice.company_id)
     return ctx, paid_on, bank
 
@@ -387,15 +405,10 @@ def _notify(runtime, hook: str, invoice_id: int, settlement_id: int, ctx: Action
 
 # --- full settlement -------------------------------------------------------------------------------
 
-def settle_invoice(session: Session, invoice: Invoice, *, paid_on: date, amount=None, method: str = METHOD_PROFILE,
-                   bank_account_id: int | None = None, justification: str | None = None, user=None, runtime=None,
-                   ctx: ActionContext | None = None) -> SettlementOutcome:
-    """Liquidação avulsa of one invoice (see the module docstring)."""
-    ctx, paid_on, bank = _prepare(session, invoice, paid_on=paid_on, method=method, bank_account_id=bank_account_id,
-                                  runtime=runtime, user=user, ctx=ctx)
-    received = None if amount is None or amount == "" else _money(amount, _("Valor de liquidação"), "amount")
-    if received is not None and received <= 0:
-        raise ValidationError(_("O valor de liquidação deve ser maior que zero."), field="amount")
+def _due_parts(invoice: Invoice, *, paid_on: date, received: Decimal | None, method: str, runtime,
+               ctx: ActionContext) -> _Parts:
+    """What a full settlement on `paid_on` is due: the invoice total plus the `compute_interest`
+    components and the `before_settle` adjustments (blockers raise `SettlementRefused`)."""
     breakdown = interest_for(runtime, invoice, paid_on)
     review = _review(runtime, invoice, ProposedSettlement(paid_on, received, method, breakdown), ctx)
     if review.blockers:
@@ -410,10 +423,30 @@ def settle_invoice(session: Session, invoice: Invoice, *, paid_on: date, amount=
                   -breakdown.discount)
     for adj in review.adjustments:
         parts.add(KIND_ADJUSTMENT, adj.description, adj.amount)
-    due = parts.amount
-    if due <= 0:
+    if parts.amount <= 0:
         raise ValidationError(_("O valor devido da fatura {n} não é positivo ({v}).")
-                              .format(n=invoice.number, v=format_brl(due)), field="amount")
+                              .format(n=invoice.number, v=format_brl(parts.amount)), field="amount")
+    return parts
+
+
+def amount_due(invoice: Invoice, *, paid_on: date, runtime, ctx: ActionContext, method: str = METHOD_PROFILE,
+               received: Decimal | None = None) -> Decimal:
+    """The default amount of a full settlement of `invoice` on `paid_on` (writes nothing)."""
+    return _due_parts(invoice, paid_on=paid_on, received=received, method=method, runtime=runtime, ctx=ctx).amount
+
+
+def settle_invoice(session: Session, invoice: Invoice, *, paid_on: date, amount=None, method: str = METHOD_PROFILE,
+                   bank_account_id: int | None = None, justification: str | None = None, user=None, runtime=None,
+                   ctx: ActionContext | None = None, debit_account: Account | None = None) -> SettlementOutcome:
+    """Liquidação avulsa of one invoice (see the module docstring). `debit_account`: only with
+    method "deposito_nao_identificado" (the account debited instead of a bank account)."""
+    ctx, paid_on, bank = _prepare(session, invoice, paid_on=paid_on, method=method, bank_account_id=bank_account_id,
+                                  runtime=runtime, user=user, ctx=ctx, debit_account=debit_account)
+    received = None if amount is None or amount == "" else _money(amount, _("Valor de liquidação"), "amount")
+    if received is not None and received <= 0:
+        raise ValidationError(_("O valor de liquidação deve ser maior que zero."), field="amount")
+    parts = _due_parts(invoice, paid_on=paid_on, received=received, method=method, runtime=runtime, ctx=ctx)
+    due = parts.amount
     if received is not None and received != due:
         if received < due:
             parts.add(KIND_DISCOUNT, _("Desconto na liquidação da fatura {n}").format(n=invoice.number), received - due)
@@ -435,7 +468,7 @@ def settle_invoice(session: Session, invoice: Invoice, *, paid_on: date, amount=
 def settle_partial(session: Session, invoice: Invoice, *, paid_on: date, amount, new_due_date: date,
                    note: str | None = None, remainder_interest=None, method: str = METHOD_PROFILE,
                    bank_account_id: int | None = None, justification: str | None = None, user=None, runtime=None,
-                   ctx: ActionContext | None = None) -> SettlementOutcome:
+                   ctx: ActionContext | None = None, debit_account: Account | None = None) -> SettlementOutcome:
     """Baixa parcial: `amount` received now; a new invoice carries the rest of the face value.
 
     `before_settle` adjustments apply to the amount received (a +2,00 fee means 2,00 of the
@@ -444,7 +477,7 @@ def settle_partial(session: Session, invoice: Invoice, *, paid_on: date, amount,
     `interest_on_remainder_invoice` ("Juros/Multa na nova fatura") is on.
     """
     ctx, paid_on, bank = _prepare(session, invoice, paid_on=paid_on, method=method, bank_account_id=bank_account_id,
-                                  runtime=runtime, user=user, ctx=ctx)
+                                  runtime=runtime, user=user, ctx=ctx, debit_account=debit_account)
     received = _money(amount, _("Valor pago"), "amount")
     new_due_date = _check_date(new_due_date, "new_due_date", _("nova data de vencimento"))
     if new_due_date < paid_on:
@@ -494,7 +527,7 @@ def _remainder_invoice(session: Session, invoice: Invoice, s: Settlement, *, res
     new = Invoice(party_id=invoice.party_id, company_id=invoice.company_id, number=number, issue_date=paid_on,
                   due_date=due, total=rest + extra, status=INVOICE_OPEN, description=text[:200],
                   wallet=invoice.wallet, competence=invoice.competence, remessa_transmitted=False,
-                  remessa_write_off_pending=False)
+                  remessa_write_off_pending=False, payment_form=invoice.payment_form)
     session.add(new)
     session.flush()
     _add_charge(session, invoice, s, KIND_REMAINDER, _("Saldo restante da fatura {n}").format(n=invoice.number),
@@ -504,6 +537,9 @@ def _remainder_invoice(session: Session, invoice: Invoice, s: Settlement, *, res
                     _("Juros da baixa parcial da fatura {n}").format(n=invoice.number), extra,
                     status=CHARGE_INVOICED, target=new)
     session.flush()
+    from plugins.receivables.accrual import accrue_remainder  # moved debt: only "Juros em R$" is debited
+
+    accrue_remainder(session, runtime, invoice, new, extra=extra, user=ctx.user)
     runtime.hook.on_invoice_created(invoice=new, ctx=ctx)
     return new
 
@@ -535,6 +571,8 @@ def reverse_settlement(session: Session, settlement: Settlement, *, on: date, ju
     if blockers:
         raise SettlementRefused(blockers)
     check_protection(session, invoice.company_id, on, field="on")
+    if settlement.method == METHOD_DEPOSIT:
+        bank_account_id = None  # paid with a deposit: the reversal credits the deposit account, not a bank
     if bank_account_id and settlement.bank_account_id and int(bank_account_id) != settlement.bank_account_id:
         paid_to = session.get(Account, settlement.bank_account_id)
         raise ValidationError(
@@ -545,6 +583,10 @@ def reverse_settlement(session: Session, settlement: Settlement, *, on: date, ju
     if settlement.entry_id is not None:
         reversal = reverse_entry(session, settlement.entry_id, on=on, user=user, reason=justification)
         settlement.reversal_entry_id = reversal.id
+    if settlement.method == METHOD_DEPOSIT:  # the deposit is open again; its unused rest is cancelled
+        from plugins.receivables.deposits import restore_after_reversal
+
+        restore_after_reversal(session, settlement, on=on, user=user, justification=justification)
     # Remove the charges the settlement added (the remainder invoice's go with it below).
     # A partial settlement's remainder invoice (still open) is removed; its charges stay, marked
     # "removida", as the history of "Faturas que foram excluídas".
@@ -557,6 +599,9 @@ def reverse_settlement(session: Session, settlement: Settlement, *, on: date, ju
     if settlement.remainder_invoice_id is not None:
         rest = session.get(Invoice, settlement.remainder_invoice_id)
         if rest is not None and rest.status == INVOICE_OPEN:
+            from plugins.receivables.accrual import drop_remainder  # reverses its "Juros em R$" entry, if any
+
+            drop_remainder(session, rest, on=on, user=user, reason=justification)
             rest.status = INVOICE_REMOVED
             for ch in session.scalars(select(Charge).where(Charge.invoice_id == rest.id)):
                 ch.status = CHARGE_REMOVED
@@ -636,15 +681,43 @@ def settlement_receipt(session: Session, settlement_id: int) -> dict:
 
 # --- kernel actions ----------------------------------------------------------------------------------
 
+CASH_ACCOUNTS_CHOICES = "receivables.cash_accounts"
+OLDER_OPEN = "fatura.vencimento_anterior_em_aberto"
+
+
+@choice_provider(CASH_ACCOUNTS_CHOICES)
+def _cash_account_choices(runtime, session: Session, user) -> Choices:
+    """The bank/cash accounts of the user's company (`core.choices`), preselecting the one whose
+    code is `[plugins.receivables] bank_account_code`."""
+    company_id = getattr(user, "company_id", None)
+    accounts = cash_accounts(session, company_id)
+    code = settings_of(runtime).bank_account_code
+    default = next((str(a.id) for a in accounts if code and a.code == code), None)
+    return Choices([(str(a.id), account_label(a, with_company=company_id is None)) for a in accounts], default)
+
+
+def _warn_older_open(ctx, records, params):
+    """The manual's advertência (not a refusal) before settling: older open invoices of the customer."""
+    selected = [inv.id for inv in records]
+    out = []
+    for inv in records:
+        text = older_open_invoices_warning(ctx.session, inv, exclude=selected)
+        if text:
+            out.append(Advice(inv.id, OLDER_OPEN, text))
+    return out
+
+
 class SettleParams(BaseModel):
     """The "Liquidação avulsa de faturas" dialog."""
 
     model_config = ConfigDict(extra="ignore")
-    method: Literal["profile_aguardando_conciliacao", "outros"] = Field(title="Método de pagamento")
+    method: Literal["profile_aguardando_conciliacao", "outros"] = Field(
+        title="Método de pagamento", json_schema_extra={"labels": METHOD_LABELS})
     paid_on: date = Field(title="Data de liquidação")
     amount: Optional[Decimal] = Field(default=None, title="Valor de liquidação", gt=0,
                                       description="Vazio: o total da fatura (com juros, multa e descontos).")
-    bank_account_id: Optional[int] = Field(default=None, title="Profile de pagamento (conta banco)")
+    bank_account_id: Optional[int] = Field(default=None, title="Profile de pagamento (conta banco)",
+                                           json_schema_extra={"choices": CASH_ACCOUNTS_CHOICES})
 
 
 class ReverseParams(BaseModel):
@@ -652,7 +725,8 @@ class ReverseParams(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
     on: date = Field(title="Data evento")
-    bank_account_id: Optional[int] = Field(default=None, title="Conta cofre/caixa/banco")
+    bank_account_id: Optional[int] = Field(default=None, title="Conta cofre/caixa/banco",
+                                           json_schema_extra={"choices": CASH_ACCOUNTS_CHOICES})
 
 
 def _check_settle(ctx, records, params):
@@ -679,6 +753,52 @@ def _run_settle(ctx, records, params):
                        runtime=ctx.runtime, ctx=ctx)
 
 
+class SettlePartialParams(BaseModel):
+    """The "Baixa parcial" dialog: amount received now, due date and note of the remainder invoice."""
+
+    model_config = ConfigDict(extra="ignore")
+    method: Literal["profile_aguardando_conciliacao", "outros"] = Field(
+        default=METHOD_PROFILE, title="Método de pagamento", json_schema_extra={"labels": METHOD_LABELS})
+    paid_on: date = Field(title="Data de liquidação")
+    amount: Decimal = Field(title="Valor pago (R$)", gt=0,
+                            description="Menor que o total da fatura; o restante vai para uma nova fatura.")
+    new_due_date: date = Field(title="Nova data de vencimento", description="Vencimento da fatura do saldo.")
+    bank_account_id: Optional[int] = Field(default=None, title="Conta banco/caixa",
+                                           json_schema_extra={"choices": CASH_ACCOUNTS_CHOICES})
+    remainder_interest: Optional[Decimal] = Field(
+        default=None, title="Juros em R$", ge=0,
+        description="Juros na nova fatura; somente com o parâmetro “Juros/Multa na nova fatura” habilitado.")
+    note: Optional[str] = Field(default=None, title="Observação", max_length=200,
+                                json_schema_extra={"widget": "textarea"})
+
+
+def _check_partial(ctx, records, params):
+    if len(records) > 1:
+        return [Blocker(inv.id, "baixa_parcial.uma_fatura",
+                        _("A baixa parcial é feita em uma fatura por vez: selecione somente uma fatura."))
+                for inv in records]
+    out = []
+    for inv in records:
+        found = settle_blockers(ctx.session, inv)
+        paid_on = getattr(params, "paid_on", None)
+        if not found and ctx.runtime is not None and isinstance(paid_on, date):
+            proposal = ProposedSettlement(paid_on, getattr(params, "amount", None), getattr(params, "method", None),
+                                          None, partial=True)
+            found = _review(ctx.runtime, inv, proposal, ctx).blockers
+        out.extend(found)
+    return out
+
+
+def _run_partial(ctx, records, params):
+    if len(records) != 1:
+        raise ValidationError(_("A baixa parcial é feita em uma fatura por vez: selecione somente uma fatura."),
+                              field="ids")
+    settle_partial(ctx.session, records[0], paid_on=params.paid_on, amount=params.amount,
+                   new_due_date=params.new_due_date, note=params.note, remainder_interest=params.remainder_interest,
+                   method=params.method, bank_account_id=params.bank_account_id, justification=ctx.justification,
+                   user=ctx.user, runtime=ctx.runtime, ctx=ctx)
+
+
 def _check_reverse(ctx, records, params):
     out = []
     for inv in records:
@@ -695,8 +815,12 @@ def _run_reverse(ctx, records, params):
 
 ACTIONS = (
     Action("receivables.invoice.settle", "Liquidação avulsa de faturas", Invoice, PERM_SETTLE, _run_settle,
-           SettleParams, check=_check_settle,
+           SettleParams, check=_check_settle, warn=_warn_older_open,
            description="Liquida as faturas selecionadas (valor menor: conta de desconto; maior: conta de acréscimo)."),
+    Action("receivables.invoice.settle_partial", "Baixa parcial", Invoice, PERM_SETTLE, _run_partial,
+           SettlePartialParams, check=_check_partial, warn=_warn_older_open,
+           description="Liquida parte da fatura; uma nova fatura com o valor restante é gerada com o novo "
+                       "vencimento e a observação."),
     Action("receivables.invoice.reverse", "Estorno de Faturas", Invoice, PERM_REVERSE, _run_reverse, ReverseParams,
            check=_check_reverse,
            description="Estorna a liquidação da fatura; o lançamento do estorno fica com a data do evento."),

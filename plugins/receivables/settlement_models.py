@@ -29,9 +29,13 @@ from core.money import Money
 
 METHOD_PROFILE = "profile_aguardando_conciliacao"
 METHOD_OTHER = "outros"
+# Paid with an unidentified deposit (plugins.receivables.deposits): the money is already in the bank,
+# so the settlement debits the "conta para depósito não identificado" instead of a bank account.
+METHOD_DEPOSIT = "deposito_nao_identificado"
 SETTLEMENT_METHODS = (
     (METHOD_PROFILE, "Profile bancária (aguarda conciliação)"),
     (METHOD_OTHER, "Outros (sem integração)"),
+    (METHOD_DEPOSIT, "Depósito não identificado"),
 )
 
 
@@ -40,7 +44,8 @@ class Settlement(Base):
 
     __tablename__ = "receivables_settlement"
     __table_args__ = (
-        CheckConstraint("method IN ('profile_aguardando_conciliacao', 'outros')", name="method_valid"),
+        CheckConstraint("method IN ('profile_aguardando_conciliacao', 'outros', 'deposito_nao_identificado')",
+                        name="method_valid"),
         CheckConstraint("amount > 0", name="amount_positive"),
     )
 

@@ -2,10 +2,15 @@
 
 - `GET  /receber/faturamento` — "Faturamento mensal": the competence form (mm/aaaa) and the last
   billing runs (`billing.job_summary`: status, chunks, contracts billed, invoices created…);
-- `POST /receber/faturamento` — "Faturar": runs the billing of the competence in this request
-  (interrupted runs of the same competence are finished first, like `billing.run_billing`), records
-  an audit entry, and answers with the pt-BR summary table (an HTMX fragment, or the whole page
-  without HTMX);
+- `POST /receber/faturamento` — "Faturar": submits the billing of the competence (audit entry in
+  the same transaction) and starts it in a background thread of this process
+  (`billing_background.start_billing`); answers at once with the progress fragment (or the whole
+  page without HTMX). While a run of the competence is unfinished, it shows that run instead of
+  starting another;
+- `GET  /receber/faturamento/tarefas/{job_id}` — the progress fragment the page polls every second
+  (`hx-trigger="every 1s"`): state, chunks done/total, contracts processed, invoices created,
+  elapsed time; once finished it stops polling and shows the summary (invoices created, total in
+  R$, contracts skipped and why, errors) and refreshes the list of last runs (out-of-band swap);
 - `GET  /receber/cancelamentos` — "Gerenciador de cancelamentos": the contracts whose
   cancellation was requested (`contracts.retention_queue`), with row checkboxes and the kernel
   bulk-action buttons "Reter cliente" / "Cancelar contrato" (`receivables.contract.retain` /
@@ -33,6 +38,7 @@ from core.web.templating import add_template_dir, render
 TEMPLATES = Path(__file__).parent / "templates"
 PERM_BILLING = "receivables.billing.run"
 BILLING_URL = "/receber/faturamento"
+PROGRESS_URL = BILLING_URL + "/tarefas"
 RETENTION_URL = "/receber/cancelamentos"
 MENU_GROUP = "Contas a receber"
 RECENT_JOBS = 10
@@ -60,9 +66,12 @@ def menu_items() -> list[MenuItem]:
 
 
 def include(register) -> None:
-    """`register_routes` implementation: the plugin's templates and this router."""
+    """`register_routes` implementation: the plugin's templates, this router and the printing one."""
+    from plugins.receivables.printing_web import router as printing_router
+
     add_template_dir(TEMPLATES)
     register(router)
+    register(printing_router)
 
 
 # --- billing ------------------------------------------------------------------------------------
@@ -78,6 +87,7 @@ def competence_label(iso: str | None) -> str:
 def recent_runs(session, limit: int = RECENT_JOBS) -> list[dict]:
     """The last billing runs, newest first, with their totals (`billing.job_summary`)."""
     from core.models.jobs import Job
+    from core.money import format_brl, from_cents
     from plugins.receivables.billing import JOB_KIND, job_summary
 
     jobs = session.scalars(select(Job).where(Job.kind == JOB_KIND).order_by(Job.id.desc()).limit(limit)).all()
@@ -86,46 +96,47 @@ def recent_runs(session, limit: int = RECENT_JOBS) -> list[dict]:
         row = job_summary(session, job.id)
         row.update(created_at=job.created_at, finished_at=job.finished_at, error=job.error,
                    status_label=JOB_STATUS_LABELS.get(job.status, job.status),
-                   competence_label=competence_label(row.get("competence")))
+                   competence_label=competence_label(row.get("competence")),
+                   invoiced_brl=format_brl(from_cents(row["invoiced_cents"])))
         out.append(row)
     return out
 
 
-def bill_competence(runtime, competence: str, user) -> dict:
-    """Run the billing of `competence` ('mm/aaaa' or 'aaaa-mm') for `user` and return its summary.
+def progress_view(session, job_id: int) -> dict:
+    """`billing_background.billing_progress` with the labels the fragment shows."""
+    from core.money import format_brl, from_cents
+    from plugins.receivables.billing_background import billing_progress, format_elapsed
 
-    Interrupted runs of the same competence are finished first; the new run is submitted with
-    the user's id and an audit entry ("receivables.billing.run" on the job) in the same
-    transaction, then its chunks run here (one transaction each)."""
-    from core.audit import record
-    from core.db import unit_of_work
-    from plugins.receivables.billing import (JOB_KIND, job_summary, parse_competence, submit_billing,
-                                             unfinished_jobs, work_job)
-
-    comp = parse_competence(competence)  # ValidationError (pt-BR) before anything runs
-    with unit_of_work(runtime.engine, readonly=True) as s:
-        interrupted = unfinished_jobs(s, comp)
-    for old in interrupted:
-        work_job(runtime, old)
-    with unit_of_work(runtime.engine) as s:
-        job = submit_billing(s, runtime, comp, user_id=getattr(user, "id", None))
-        record(s, action=PERM_BILLING, target_kind=JOB_KIND, target_id=job.id, user=user,
-               after={"competence": comp.isoformat(), "chunks": job.total_chunks})
-        job_id = job.id
-    work_job(runtime, job_id)
-    with unit_of_work(runtime.engine, readonly=True) as s:
-        return job_summary(s, job_id)
+    p = billing_progress(session, job_id)
+    p.update(status_label=JOB_STATUS_LABELS.get(p["status"], p["status"]),
+             competence_label=competence_label(p.get("competence")),
+             elapsed=format_elapsed(p["elapsed_seconds"]), invoiced_brl=format_brl(from_cents(p["invoiced_cents"])))
+    return p
 
 
-def _billing_page_context(runtime, *, competence: str = "", result: dict | None = None) -> dict:
+def _billing_page_context(runtime, *, competence: str = "", job_id: int | None = None,
+                          notice: str | None = None) -> dict:
+    """The page/fragment context: the last runs and, with `job_id` (or when a run is still
+    unfinished), that run's progress."""
     from core.db import unit_of_work
 
     with unit_of_work(runtime.engine, readonly=True) as s:
         runs = recent_runs(s)
-    if result is not None:
-        result = dict(result, status_label=JOB_STATUS_LABELS.get(result["status"], result["status"]),
-                      competence_label=competence_label(result.get("competence")))
-    return {"competence": competence, "result": result, "runs": runs, "summary_lines": SUMMARY_LINES}
+        if job_id is None:
+            job_id = next((r["job_id"] for r in runs if r["status"] in ("queued", "running")), None)
+        progress = progress_view(s, job_id) if job_id is not None else None
+    return {"competence": competence, "progress": progress, "notice": notice, "runs": runs,
+            "summary_lines": SUMMARY_LINES, "progress_url": PROGRESS_URL}
+
+
+def _progress_context(runtime, job_id: int) -> dict:
+    from core.db import unit_of_work
+
+    with unit_of_work(runtime.engine, readonly=True) as s:
+        progress = progress_view(s, job_id)
+        runs = recent_runs(s) if progress["finished"] else []
+    return {"progress": progress, "runs": runs, "summary_lines": SUMMARY_LINES, "progress_url": PROGRESS_URL,
+            "runs_oob": progress["finished"]}
 
 
 @router.get(BILLING_URL, include_in_schema=False)
@@ -141,19 +152,34 @@ async def billing_run(request: Request, user=Depends(require_permission(PERM_BIL
     form = await request.form()
     competence = str(form.get("competence") or "").strip()
     htmx = request.headers.get("HX-Request") == "true"
-    error, result, status = None, None, 200
+    error, started, notice, status = None, None, None, 200
     if not competence:
         error = _("Informe a competência (mm/aaaa).")
     else:
+        from plugins.receivables.billing_background import start_billing
+
         try:
-            result = await run_in_threadpool(bill_competence, runtime, competence, user)
+            started = await run_in_threadpool(start_billing, runtime, competence, user)
         except ValidationError as exc:
             error = str(exc)
     if error:
         status = 200 if htmx else 400  # HTMX swaps only 2xx answers: the error goes in the fragment
-    ctx = await run_in_threadpool(_billing_page_context, runtime, competence=competence, result=result)
+    elif started.already_running:
+        notice = _("Já existe um faturamento desta competência em andamento (tarefa {n}): acompanhe-o abaixo; "
+                   "nenhum outro foi iniciado.").format(n=started.job_id)
+    ctx = await run_in_threadpool(_billing_page_context, runtime, competence=competence,
+                                  job_id=started.job_id if started else None, notice=notice)
     name = "receivables/billing_result.html" if htmx else "receivables/billing.html"
     return render(request, name, status_code=status, error=error, **ctx)
+
+
+@router.get(PROGRESS_URL + "/{job_id}", include_in_schema=False)
+async def billing_progress_fragment(request: Request, job_id: int,
+                                    user=Depends(require_permission(PERM_BILLING))):
+    """The progress fragment (polled every second by the page until the run is finished)."""
+    runtime = request.app.state.runtime
+    ctx = await run_in_threadpool(_progress_context, runtime, job_id)
+    return render(request, "receivables/billing_progress.html", **ctx)
 
 
 # --- retention queue ----------------------------------------------------------------------------
@@ -203,5 +229,5 @@ async def retention_page(request: Request, user=Depends(_require_cancel_permissi
     return render(request, "receivables/retention.html", **ctx)
 
 
-__all__ = ["router", "include", "menu_items", "bill_competence", "recent_runs", "retention_rows", "SUMMARY_LINES",
+__all__ = ["router", "include", "menu_items", "progress_view", "recent_runs", "retention_rows", "SUMMARY_LINES",
            "PERM_BILLING", "BILLING_URL", "RETENTION_URL"]

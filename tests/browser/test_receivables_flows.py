@@ -32,12 +32,14 @@ from core.runtime import bootstrap
 
 pytestmark = pytest.mark.browser
 
-ACCOUNTS = (("1.1.1.01", "Caixa geral", "cash"), ("1.1.3.01", "Clientes", "receivable"),
+# Clientes and receita de serviços use the settings' default codes (the billing's accrual entry).
+ACCOUNTS = (("1.1.1.01", "Caixa geral", "cash"), ("1.1.03", "Clientes", "receivable"),
+            ("3.1.01", "Receita de serviços de internet", "revenue"),
             ("3.1.2.01", "Juros e multas recebidos", "revenue"), ("3.2.1.01", "Descontos concedidos", "discount"),
             ("3.1.3.01", "Acréscimos recebidos", "surcharge"))
 
 # The deployment's settlement accounts ([plugins.receivables]): the codes of ACCOUNTS below.
-SETTLEMENT_SETTINGS = {"receivable_account_code": "1.1.3.01", "revenue_account_code": "3.1.2.01",
+SETTLEMENT_SETTINGS = {"receivable_account_code": "1.1.03", "revenue_account_code": "3.1.2.01",
                        "discount_account_code": "3.2.1.01", "surcharge_account_code": "3.1.3.01"}
 
 
@@ -161,7 +163,7 @@ def test_settle_lower_remove_refused_and_reverse(page, settlement_server, runtim
     dialog.locator('select[name="method"]').select_option("profile_aguardando_conciliacao")
     dialog.locator('input[name="paid_on"]').fill("2027-01-08")
     dialog.locator('input[name="amount"]').fill("80,00")
-    dialog.locator('input[name="bank_account_id"]').fill(str(data["cash"]))
+    dialog.locator('select[name="bank_account_id"]').select_option(str(data["cash"]))
     shot(page, "rcv-flow-03-liquidacao-dialogo")
     dialog.get_by_role("button", name="Executar").click()
     result = page.locator('[data-action-result="receivables.invoice.settle"]')
@@ -195,7 +197,7 @@ def test_settle_lower_remove_refused_and_reverse(page, settlement_server, runtim
     dialog = page.locator('[data-action-dialog="receivables.invoice.reverse"]')
     dialog.wait_for()
     dialog.locator('input[name="on"]').fill("2027-01-09")
-    dialog.locator('input[name="bank_account_id"]').fill(str(data["cash"]))
+    dialog.locator('select[name="bank_account_id"]').select_option(str(data["cash"]))
     dialog.locator('textarea[name="justification"]').fill("Pagamento lançado na fatura errada")
     shot(page, "rcv-flow-06-estorno-dialogo")
     dialog.get_by_role("button", name="Executar").click()
@@ -245,7 +247,10 @@ def test_settled_tab_shows_the_paid_value(page, live_server, settlement_server, 
     settled = page.locator("#rcv-liquidadas-grid")
     settled.wait_for()
     row = _text(settled.locator(f'tr[data-id="{inv_id}"]'))
-    assert row == "1 31/12/2026 10/01/2027 R$ 80,00 Liquidada 08/01/2027 R$ 80,00"
+    assert row == ("1 31/12/2026 10/01/2027 R$ 80,00 Liquidada 08/01/2027 R$ 80,00 "
+                   "Imprimir recibo de liquidação")
+    receipt = settled.locator(f'tr[data-id="{inv_id}"] a[data-print="recibo"]')
+    assert receipt.get_attribute("href") == f"/receber/faturas/recibo.pdf?ids={inv_id}"
     shot(page, "rcv-flow-08-liquidadas")
 
 

@@ -120,7 +120,8 @@ def test_removed_and_settled_tabs_show_the_logs_of_the_other_tools(client, runti
     cells = _cells(_tab(client, ns.party, "excluidas"), ns.removed)
     assert cells[6:] == ["gerente", "DUP — Fatura duplicada", "Cliente ligou"]
     assert re.fullmatch(r"\d{2}/\d{2}/\d{4} \d{2}:\d{2}", cells[5])
-    assert _cells(_tab(client, ns.party, "liquidadas"), ns.settled)[5:] == ["08/09/2026", "R$ 79,90"]
+    assert _cells(_tab(client, ns.party, "liquidadas"), ns.settled)[5:] == ["08/09/2026", "R$ 79,90",
+                                                                            "Imprimir recibo de liquidação"]
 
 
 def test_buttons_are_disabled_without_permission(client, runtime, factory):

@@ -49,6 +49,22 @@ def _summary(html: str) -> dict:
                                    block.group(1), re.S)}
 
 
+def _finished(client, html: str) -> str:
+    """The run started by a POST answer runs in the background: poll its progress fragment (as the
+    page does every second) until the summary is there; return the final fragment."""
+    import time
+
+    job = re.search(r'data-billing-progress data-job="(\d+)"', html)
+    assert job, "progresso do faturamento ausente"
+    for _ in range(200):
+        fragment = client.get(f"/receber/faturamento/tarefas/{job.group(1)}", headers={"HX-Request": "true"})
+        assert fragment.status_code == 200
+        if "data-billing-summary" in fragment.text:
+            return fragment.text
+        time.sleep(0.05)
+    raise AssertionError("o faturamento não terminou em 10 s")
+
+
 def test_billing_page_permission_and_menu(client, runtime):
     add_user(runtime.engine, "gerente", admin=True)
     add_user(runtime.engine, "atendente", permissions=["receivables.contract.manage"])
@@ -88,8 +104,9 @@ def test_billing_run_summary_and_second_run(client, runtime, factory):
 
     first = client.post("/receber/faturamento", data={"competence": "11/2026", "csrf_token": token})
     assert first.status_code == 200, first.text
-    summary = _summary(first.text)
-    assert "competência 11/2026" in first.text
+    done = _finished(client, first.text)
+    summary = _summary(done)
+    assert "competência 11/2026" in done
     assert summary["contracts_billed"] == "2"  # Carla starts in December
     assert summary["charges_created"] == "2"
     assert summary["invoices_created"] == "2"
@@ -108,7 +125,7 @@ def test_billing_run_summary_and_second_run(client, runtime, factory):
                         headers={"HX-Request": "true"})
     assert again.status_code == 200
     assert "<html" not in again.text  # an HTMX fragment
-    summary = _summary(again.text)
+    summary = _summary(_finished(client, again.text))
     assert summary["contracts_billed"] == "0" and summary["charges_created"] == "0"
     assert summary["invoices_created"] == "0" and summary["already_billed"] == "2"
     with unit_of_work(readonly=True) as s:

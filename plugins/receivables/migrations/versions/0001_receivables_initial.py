@@ -39,6 +39,16 @@ def upgrade() -> None:
     with op.batch_alter_table('receivables_due_rule', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_receivables_due_rule_docname'), ['docname'], unique=False)
 
+    op.create_table('receivables_contract_grouping',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('party_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=30), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('created_by', sa.String(length=150), nullable=True),
+    sa.ForeignKeyConstraint(['party_id'], ['party.id'], name=op.f('fk_receivables_contract_grouping_party_id_party')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_receivables_contract_grouping')),
+    sa.UniqueConstraint('party_id', 'name', name='uq_receivables_contract_grouping_party_name')
+    )
     op.create_table('receivables_invoice',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('party_id', sa.Integer(), nullable=False),
@@ -56,7 +66,9 @@ def upgrade() -> None:
     sa.Column('discount_amount', sa.BigInteger(), nullable=True),
     sa.Column('discount_until', sa.Date(), nullable=True),
     sa.Column('instruction', sa.String(length=250), nullable=True),
+    sa.Column('payment_form', sa.String(length=12), server_default='crediario', nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("payment_form IN ('chq_vista', 'chq_prazo', 'crediario', 'cartao', 'convenio', 'financeira')", name=op.f('ck_receivables_invoice_payment_form_valid')),
     sa.CheckConstraint("status IN ('aberta', 'liquidada', 'excluida', 'suspensa', 'parcialmente_liquidada')", name=op.f('ck_receivables_invoice_status_valid')),
     sa.ForeignKeyConstraint(['company_id'], ['company.id'], name=op.f('fk_receivables_invoice_company_id_company')),
     sa.ForeignKeyConstraint(['party_id'], ['party.id'], name=op.f('fk_receivables_invoice_party_id_party')),
@@ -214,6 +226,11 @@ def upgrade() -> None:
     sa.Column('price_override', sa.BigInteger(), nullable=True),
     sa.Column('grouping_key', sa.String(length=30), nullable=True),
     sa.Column('notes', sa.Text(), nullable=True),
+    sa.Column('payment_profile_id', sa.Integer(), nullable=True),
+    sa.Column('description', sa.String(length=200), nullable=True),
+    sa.Column('email_billing', sa.Boolean(), server_default=sa.text('(true)'), nullable=False),
+    sa.Column('installments', sa.Integer(), nullable=True),
+    sa.Column('installments_generated', sa.Integer(), server_default='0', nullable=False),
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('docname', sa.String(length=60), nullable=True),
     sa.Column('docstatus', sa.SmallInteger(), nullable=False),
@@ -285,6 +302,29 @@ def upgrade() -> None:
     with op.batch_alter_table('receivables_contract_suspension', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_receivables_contract_suspension_contract_id'), ['contract_id'], unique=False)
 
+    op.create_table('receivables_invoice_accrual',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('company_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=10), nullable=False),
+    sa.Column('issue_date', sa.Date(), nullable=False),
+    sa.Column('number_from', sa.Integer(), nullable=False),
+    sa.Column('number_to', sa.Integer(), nullable=False),
+    sa.Column('invoice_id', sa.Integer(), nullable=True),
+    sa.Column('entry_id', sa.Integer(), nullable=True),
+    sa.Column('amount', sa.BigInteger(), nullable=False),
+    sa.Column('reversed_on', sa.Date(), nullable=True),
+    sa.CheckConstraint("kind IN ('emissao', 'saldo', 'exclusao')", name=op.f('ck_receivables_invoice_accrual_kind_valid')),
+    sa.CheckConstraint('number_from <= number_to', name=op.f('ck_receivables_invoice_accrual_range_valid')),
+    sa.ForeignKeyConstraint(['company_id'], ['company.id'], name=op.f('fk_receivables_invoice_accrual_company_id_company')),
+    sa.ForeignKeyConstraint(['entry_id'], ['ledger_entry.id'], name=op.f('fk_receivables_invoice_accrual_entry_id_ledger_entry')),
+    sa.ForeignKeyConstraint(['invoice_id'], ['receivables_invoice.id'], name=op.f('fk_receivables_invoice_accrual_invoice_id_receivables_invoice')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_receivables_invoice_accrual'))
+    )
+    with op.batch_alter_table('receivables_invoice_accrual', schema=None) as batch_op:
+        batch_op.create_index('ix_receivables_invoice_accrual_company_number', ['company_id', 'number_from'], unique=False)
+        batch_op.create_index(batch_op.f('ix_receivables_invoice_accrual_entry_id'), ['entry_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_receivables_invoice_accrual_invoice_id'), ['invoice_id'], unique=False)
+
     op.create_table('receivables_settlement',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('invoice_id', sa.Integer(), nullable=False),
@@ -312,7 +352,7 @@ def upgrade() -> None:
     sa.Column('reversal_entry_id', sa.Integer(), nullable=True),
     sa.Column('reversal_justification', sa.Text(), nullable=True),
     sa.Column('reversed_by_id', sa.Integer(), nullable=True),
-    sa.CheckConstraint("method IN ('profile_aguardando_conciliacao', 'outros')", name=op.f('ck_receivables_settlement_method_valid')),
+    sa.CheckConstraint("method IN ('profile_aguardando_conciliacao', 'outros', 'deposito_nao_identificado')", name=op.f('ck_receivables_settlement_method_valid')),
     sa.CheckConstraint('amount > 0', name=op.f('ck_receivables_settlement_amount_positive')),
     sa.ForeignKeyConstraint(['bank_account_id'], ['ledger_account.id'], name=op.f('fk_receivables_settlement_bank_account_id_ledger_account')),
     sa.ForeignKeyConstraint(['company_id'], ['company.id'], name=op.f('fk_receivables_settlement_company_id_company')),
@@ -343,11 +383,58 @@ def upgrade() -> None:
     with op.batch_alter_table('receivables_settlement_charge', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_receivables_settlement_charge_settlement_id'), ['settlement_id'], unique=False)
 
+    op.create_table('receivables_unidentified_deposit',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('company_id', sa.Integer(), nullable=False),
+    sa.Column('deposited_on', sa.Date(), nullable=False),
+    sa.Column('amount', sa.BigInteger(), nullable=False),
+    sa.Column('account_id', sa.Integer(), nullable=False),
+    sa.Column('description', sa.String(length=250), nullable=False),
+    sa.Column('document', sa.String(length=60), nullable=True),
+    sa.Column('status', sa.String(length=12), nullable=False),
+    sa.Column('origin_deposit_id', sa.Integer(), nullable=True),
+    sa.Column('origin_settlement_id', sa.Integer(), nullable=True),
+    sa.Column('settlement_id', sa.Integer(), nullable=True),
+    sa.Column('entry_id', sa.Integer(), nullable=True),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('used_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('cancelled_on', sa.Date(), nullable=True),
+    sa.Column('cancelled_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('cancelled_by_id', sa.Integer(), nullable=True),
+    sa.Column('cancel_justification', sa.Text(), nullable=True),
+    sa.Column('cancel_entry_id', sa.Integer(), nullable=True),
+    sa.CheckConstraint("status IN ('aberto', 'utilizado', 'cancelado')", name=op.f('ck_receivables_unidentified_deposit_status_valid')),
+    sa.CheckConstraint('amount > 0', name=op.f('ck_receivables_unidentified_deposit_amount_positive')),
+    sa.ForeignKeyConstraint(['account_id'], ['ledger_account.id'], name=op.f('fk_receivables_unidentified_deposit_account_id_ledger_account')),
+    sa.ForeignKeyConstraint(['cancel_entry_id'], ['ledger_entry.id'], name=op.f('fk_receivables_unidentified_deposit_cancel_entry_id_ledger_entry')),
+    sa.ForeignKeyConstraint(['cancelled_by_id'], ['app_user.id'], name=op.f('fk_receivables_unidentified_deposit_cancelled_by_id_app_user')),
+    sa.ForeignKeyConstraint(['company_id'], ['company.id'], name=op.f('fk_receivables_unidentified_deposit_company_id_company')),
+    sa.ForeignKeyConstraint(['entry_id'], ['ledger_entry.id'], name=op.f('fk_receivables_unidentified_deposit_entry_id_ledger_entry')),
+    sa.ForeignKeyConstraint(['origin_deposit_id'], ['receivables_unidentified_deposit.id'], name=op.f('fk_receivables_unidentified_deposit_origin_deposit_id_receivables_unidentified_deposit')),
+    sa.ForeignKeyConstraint(['origin_settlement_id'], ['receivables_settlement.id'], name=op.f('fk_receivables_unidentified_deposit_origin_settlement_id_receivables_settlement')),
+    sa.ForeignKeyConstraint(['settlement_id'], ['receivables_settlement.id'], name=op.f('fk_receivables_unidentified_deposit_settlement_id_receivables_settlement')),
+    sa.ForeignKeyConstraint(['user_id'], ['app_user.id'], name=op.f('fk_receivables_unidentified_deposit_user_id_app_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_receivables_unidentified_deposit'))
+    )
+    with op.batch_alter_table('receivables_unidentified_deposit', schema=None) as batch_op:
+        batch_op.create_index('ix_receivables_unidentified_deposit_company_status', ['company_id', 'status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_receivables_unidentified_deposit_origin_deposit_id'), ['origin_deposit_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_receivables_unidentified_deposit_origin_settlement_id'), ['origin_settlement_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_receivables_unidentified_deposit_settlement_id'), ['settlement_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('receivables_unidentified_deposit', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_receivables_unidentified_deposit_settlement_id'))
+        batch_op.drop_index(batch_op.f('ix_receivables_unidentified_deposit_origin_settlement_id'))
+        batch_op.drop_index(batch_op.f('ix_receivables_unidentified_deposit_origin_deposit_id'))
+        batch_op.drop_index('ix_receivables_unidentified_deposit_company_status')
+
+    op.drop_table('receivables_unidentified_deposit')
     with op.batch_alter_table('receivables_settlement_charge', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_receivables_settlement_charge_settlement_id'))
 
@@ -357,6 +444,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_receivables_settlement_invoice_id'))
 
     op.drop_table('receivables_settlement')
+    with op.batch_alter_table('receivables_invoice_accrual', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_receivables_invoice_accrual_invoice_id'))
+        batch_op.drop_index(batch_op.f('ix_receivables_invoice_accrual_entry_id'))
+        batch_op.drop_index('ix_receivables_invoice_accrual_company_number')
+
+    op.drop_table('receivables_invoice_accrual')
     with op.batch_alter_table('receivables_contract_suspension', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_receivables_contract_suspension_contract_id'))
 
@@ -406,6 +499,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_receivables_invoice_party_status_due')
 
     op.drop_table('receivables_invoice')
+    op.drop_table('receivables_contract_grouping')
     with op.batch_alter_table('receivables_due_rule', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_receivables_due_rule_docname'))
 
