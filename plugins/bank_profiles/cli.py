@@ -1,0 +1,175 @@
+"""Command line of the bank_profiles plugin: `quita boleto compute | decode | show`.
+
+`compute` takes the bank's fields as options (`--agencia 1234`) or as `campo=valor` words (the
+issue's form: `quita boleto compute --bank 341 agencia=0810 conta=53678 carteira=175
+nosso_numero=12345678 valor=135.00 vencimento=2008-02-02 --json`). Errors are pt-BR, exit code 2.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from typing import List, Optional
+
+import typer
+
+FIELDS = ("agencia", "conta", "conta_dv", "convenio", "codigo_beneficiario", "carteira", "modalidade", "posto",
+          "byte_idt", "emissao", "nosso_numero", "parcela", "seu_numero")
+
+
+def parse_day(text: str, field: str) -> date:
+    raw = (text or "").strip()
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(raw, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError(f"{field}: data inválida {raw!r} (use aaaa-mm-dd ou dd/mm/aaaa)")
+
+
+def parse_words(words: list[str]) -> dict[str, str]:
+    out = {}
+    for word in words or ():
+        name, sep, value = word.partition("=")
+        name = name.strip().lower().replace("-", "_")
+        if not sep or not name:
+            raise ValueError(f"argumento {word!r}: use campo=valor (ex.: agencia=1234)")
+        if name not in (*FIELDS, "valor", "vencimento"):
+            raise ValueError(f"campo desconhecido {name!r}; campos: {', '.join((*FIELDS, 'valor', 'vencimento'))}")
+        out[name] = value.strip()
+    return out
+
+
+def compute(banco: str, fields: dict[str, str]) -> dict:
+    """What `quita boleto compute --json` prints (ValueError with a pt-BR message on bad input)."""
+    from core.money import parse_money
+    from plugins.bank_profiles.boleto.calculo import calcular_boleto
+
+    if not fields.get("valor"):
+        raise ValueError("informe o valor (--valor 99,90)")
+    if not fields.get("vencimento"):
+        raise ValueError("informe o vencimento (--vencimento aaaa-mm-dd)")
+    valor = parse_money(fields["valor"], field="valor")
+    vencimento = parse_day(fields["vencimento"], "vencimento")
+    dados = {k: v for k, v in fields.items() if k in FIELDS and v not in (None, "")}
+    b = calcular_boleto(banco, dados, valor=valor, vencimento=vencimento)
+    return {"banco": b.banco, "nosso_numero": b.nosso_numero_formatado, "nosso_numero_dv": b.nosso_numero_dv,
+            "fator_vencimento": f"{b.fator_vencimento:04d}", "vencimento": b.vencimento.isoformat(),
+            "valor": str(b.valor), "barcode": b.codigo_barras, "linha_digitavel": b.linha_formatada,
+            "campo_livre": b.campo_livre}
+
+
+def register(cli: typer.Typer) -> None:
+    boleto = typer.Typer(help="Boletos: calcular, decodificar e consultar o boleto de uma fatura.",
+                         no_args_is_help=True)
+
+    @boleto.command("compute")
+    def boleto_compute(
+        words: Optional[List[str]] = typer.Argument(None, help="Campos no formato campo=valor (opcional)."),
+        banco: str = typer.Option(..., "--banco", "--bank", help="Código do banco (COMPE), ex.: 341."),
+        agencia: Optional[str] = typer.Option(None, "--agencia", help="Agência (ou cooperativa)."),
+        conta: Optional[str] = typer.Option(None, "--conta", help="Conta corrente."),
+        conta_dv: Optional[str] = typer.Option(None, "--conta-dv", help="DV da conta (Unicred)."),
+        convenio: Optional[str] = typer.Option(None, "--convenio", help="Convênio (Banco do Brasil, Inter)."),
+        codigo_beneficiario: Optional[str] = typer.Option(None, "--codigo-beneficiario", help="Código do beneficiário."),
+        carteira: Optional[str] = typer.Option(None, "--carteira", help="Carteira."),
+        modalidade: Optional[str] = typer.Option(None, "--modalidade", help="Modalidade / variação."),
+        posto: Optional[str] = typer.Option(None, "--posto", help="Posto (Sicredi)."),
+        byte_idt: Optional[str] = typer.Option(None, "--byte-idt", help="Byte de identificação (Sicredi)."),
+        emissao: Optional[str] = typer.Option(None, "--emissao", help="Data ou ano de emissão (Sicredi)."),
+        nosso_numero: Optional[str] = typer.Option(None, "--nosso-numero", help="Nosso número, sem DV."),
+        parcela: Optional[str] = typer.Option(None, "--parcela", help="Parcela (Sicoob; padrão 001)."),
+        seu_numero: Optional[str] = typer.Option(None, "--seu-numero", help="Seu número (Itaú, carteiras especiais)."),
+        valor: Optional[str] = typer.Option(None, "--valor", help="Valor, ex.: 99,90."),
+        vencimento: Optional[str] = typer.Option(None, "--vencimento", help="Vencimento, aaaa-mm-dd ou dd/mm/aaaa."),
+        as_json: bool = typer.Option(False, "--json", help="Saída em JSON."),
+    ):
+        """Calcula nosso número com DV, código de barras e linha digitável de um boleto."""
+        from core.cli import fail
+
+        given = dict(agencia=agencia, conta=conta, conta_dv=conta_dv, convenio=convenio,
+                     codigo_beneficiario=codigo_beneficiario, carteira=carteira, modalidade=modalidade, posto=posto,
+                     byte_idt=byte_idt, emissao=emissao, nosso_numero=nosso_numero, parcela=parcela,
+                     seu_numero=seu_numero, valor=valor, vencimento=vencimento)
+        try:
+            fields = {**parse_words(words or []), **{k: v for k, v in given.items() if v is not None}}
+            result = compute(banco, fields)
+        except ValueError as exc:
+            fail(str(exc))
+        if as_json:
+            typer.echo(json.dumps(result, ensure_ascii=False))
+            return
+        typer.echo(f"Banco:            {result['banco']}")
+        typer.echo(f"Nosso número:     {result['nosso_numero']}")
+        typer.echo(f"Vencimento:       {date.fromisoformat(result['vencimento']):%d/%m/%Y} "
+                   f"(fator {result['fator_vencimento']})")
+        typer.echo(f"Valor:            {result['valor']}")
+        typer.echo(f"Código de barras: {result['barcode']}")
+        typer.echo(f"Linha digitável:  {result['linha_digitavel']}")
+
+    @boleto.command("decode")
+    def boleto_decode(
+        texto: str = typer.Argument(..., help="Linha digitável (47 dígitos) ou código de barras (44)."),
+        referencia: Optional[str] = typer.Option(None, "--referencia", "--reference-date",
+                                                 help="Data de referência para o vencimento (padrão: hoje)."),
+        as_json: bool = typer.Option(False, "--json", help="Saída em JSON."),
+    ):
+        """Decodifica uma linha digitável ou código de barras: banco, valor, vencimento, campo livre."""
+        from core.cli import fail
+        from plugins.bank_profiles.boleto.codigo_barras import decodificar
+
+        try:
+            ref = parse_day(referencia, "referencia") if referencia else date.today()
+            result = decodificar(texto, ref).as_dict()
+        except ValueError as exc:
+            fail(str(exc))
+        if as_json:
+            typer.echo(json.dumps(result, ensure_ascii=False))
+            return
+        due = date.fromisoformat(result["vencimento"]).strftime("%d/%m/%Y") if result["vencimento"] else "sem vencimento"
+        typer.echo(f"Banco:            {result['banco']}")
+        typer.echo(f"Valor:            {result['valor']}")
+        typer.echo(f"Vencimento:       {due} (fator {result['fator_vencimento']})")
+        typer.echo(f"Campo livre:      {result['campo_livre']}")
+        typer.echo(f"Código de barras: {result['barcode']}")
+        typer.echo(f"Linha digitável:  {result['linha_digitavel']}")
+
+    @boleto.command("show")
+    def boleto_show(
+        invoice: int = typer.Option(..., "--invoice", help="Id da fatura."),
+        as_json: bool = typer.Option(False, "--json", help="Saída em JSON."),
+    ):
+        """Mostra o boleto de uma fatura: perfil, nosso número, linha digitável, PIX."""
+        from core.cli import fail, runtime
+        from core.db import unit_of_work
+        from plugins.bank_profiles.assignment import boleto_of
+        from plugins.bank_profiles.models import PaymentProfile
+        from plugins.bank_profiles.profiles import profile_label
+        from plugins.receivables.models import Invoice
+
+        rt = runtime(check_schema=True)
+        with unit_of_work(rt.engine, readonly=True) as s:
+            inv = s.get(Invoice, invoice)
+            if inv is None:
+                fail(f"fatura {invoice} não existe")
+            b = boleto_of(s, invoice)
+            if b is None:
+                fail(f"a fatura {invoice} (nº {inv.number}) não tem boleto: o contrato não tem perfil de pagamento")
+            profile = s.get(PaymentProfile, b.profile_id)
+            result = {"invoice_id": invoice, "invoice_number": inv.number, "profile_id": b.profile_id,
+                      "profile": profile_label(profile), "banco": b.banco, "nosso_numero": b.nosso_numero,
+                      "nosso_numero_dv": b.nosso_numero_dv, "nosso_numero_formatado": b.nosso_numero_formatado,
+                      "barcode": b.codigo_barras, "linha_digitavel": b.linha_digitavel, "valor": str(b.valor),
+                      "vencimento": b.vencimento.isoformat(), "pix_brcode": b.pix_brcode}
+        if as_json:
+            typer.echo(json.dumps(result, ensure_ascii=False))
+            return
+        typer.echo(f"Fatura {result['invoice_number']} (id {invoice}) — {result['profile']}")
+        typer.echo(f"Nosso número:     {result['nosso_numero_formatado']}")
+        typer.echo(f"Vencimento:       {b.vencimento:%d/%m/%Y}   Valor: {result['valor']}")
+        typer.echo(f"Linha digitável:  {result['linha_digitavel']}")
+        typer.echo(f"Código de barras: {result['barcode']}")
+        if result["pix_brcode"]:
+            typer.echo(f"PIX copia e cola: {result['pix_brcode']}")
+
+    cli.add_typer(boleto, name="boleto")
