@@ -27,6 +27,18 @@ def fail(message: str, code: int = 2) -> None:
     raise typer.Exit(code)
 
 
+def echo_rows(rows: list[dict], *, as_json: bool, empty: str, line) -> None:
+    """A listing command's output: the rows as one JSON array (`--json`), the `empty` message when
+    there is none, or one `line(row)` per row."""
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False))
+    elif not rows:
+        typer.echo(empty)
+    else:
+        for r in rows:
+            typer.echo(line(r))
+
+
 def runtime(check_schema: bool = False):
     """Bootstrap the runtime for a command; configuration problems end the command cleanly."""
     from core.runtime import bootstrap

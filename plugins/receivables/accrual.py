@@ -359,6 +359,36 @@ def drop_remainder(session: Session, remainder: Invoice, *, on: date, user=None,
     return reversal
 
 
+# --- revenue account of a charge changed in place ---------------------------------------------------
+
+def reclassify_revenue(session: Session, runtime, invoice: Invoice, charge: Charge, old_account_id: int | None, *,
+                       on: date, user=None, reason: str | None = None) -> JournalEntry | None:
+    """"Editar contas associadas a faturas" changed the chart-of-accounts reference of `charge`
+    (already at its new `revenue_account_id`) of the accounted, open `invoice`: move its revenue
+    from the old account to the new one (D old / C new; sides swapped for a negative charge),
+    dated `on`, so the later removal of the invoice reverses the accounts that carry it. Nothing
+    when the invoice was never accounted or both references resolve to the same account."""
+    if accrual_of(session, invoice) is None or removal_of(session, invoice.id) is not None:
+        return None
+    accounts = accounts_for(session, runtime, invoice.company_id)
+    cents = to_cents(charge.amount)
+    if accounts is None or cents == 0:
+        return None
+    lines = (_revenue_lines(session, accounts, [(old_account_id, cents)], credit=False)
+             + _revenue_lines(session, accounts, [(charge.revenue_account_id, cents)]))
+    if len({ln.account_id for ln in lines}) < 2:
+        return None  # both resolve to the same account (e.g. another company's ⇒ service revenue)
+    check_protection(session, invoice.company_id, on, field="on")
+    n = invoice.number
+    text = _("Reclassificação da receita da conta {c} da fatura {n}").format(c=charge.id, n=n)
+    text += f": {reason}" if reason else ""
+    entry = post_entry(session, company_id=invoice.company_id, date=on, description=text[:255], lines=lines,
+                       user=user, origin_kind=ORIGIN_INVOICE, origin_id=invoice.id,
+                       origin=_("Fatura {n}").format(n=n))
+    session.flush()
+    return entry
+
+
 # --- reading ----------------------------------------------------------------------------------------
 
 def carried_total(session: Session, company_id: int) -> Decimal:

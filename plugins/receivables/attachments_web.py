@@ -85,17 +85,11 @@ async def _upload(request: Request) -> tuple[str, bytes, str | None, str | None]
     return upload.filename, await upload.read(), upload.content_type, description
 
 
-@router.get("/receber/contratos/{contract_id}/anexos", include_in_schema=False)
-async def contract_attachments_page(request: Request, contract_id: int, user=Depends(current_user)):
-    _require_read(user)
-    ctx = await run_in_threadpool(contract_context, request.app.state.runtime, contract_id)
-    return render(request, "receivables/attachments.html", **ctx)
-
-
-@router.post("/receber/contratos/{contract_id}/anexos", include_in_schema=False)
-async def contract_attachment_upload(request: Request, contract_id: int, user=Depends(current_user)):
-    from plugins.receivables.contract_tools import PERM_ATTACH, attach_to_contract
-    from plugins.receivables.contracts import get_contract
+async def _store_upload(request: Request, user, store, *, context, template: str, back: str):
+    """The upload POSTs: the right to attach, the multipart file stored by `store(session, runtime,
+    filename, content, content_type, description)` in one unit of work; a refusal re-renders
+    `template` with `context(runtime)` and the message (400), success goes back to `back` (303)."""
+    from plugins.receivables.contract_tools import PERM_ATTACH
 
     _require(user, PERM_ATTACH)
     runtime = request.app.state.runtime
@@ -105,15 +99,35 @@ async def contract_attachment_upload(request: Request, contract_id: int, user=De
         from core.db import unit_of_work
 
         with unit_of_work(runtime.engine) as s:
-            attach_to_contract(s, get_contract(s, contract_id), filename=name, content=content, declared_type=ctype,
-                               runtime=runtime, user=user, description=description)
+            store(s, runtime, name, content, ctype, description)
 
     try:
         await run_in_threadpool(save)
     except ValidationError as exc:
-        ctx = await run_in_threadpool(contract_context, runtime, contract_id)
-        return render(request, "receivables/attachments.html", status_code=400, error=str(exc), **ctx)
-    return RedirectResponse(f"/receber/contratos/{contract_id}/anexos", status_code=303)
+        ctx = await run_in_threadpool(context, runtime)
+        return render(request, template, status_code=400, error=str(exc), **ctx)
+    return RedirectResponse(back, status_code=303)
+
+
+@router.get("/receber/contratos/{contract_id}/anexos", include_in_schema=False)
+async def contract_attachments_page(request: Request, contract_id: int, user=Depends(current_user)):
+    _require_read(user)
+    ctx = await run_in_threadpool(contract_context, request.app.state.runtime, contract_id)
+    return render(request, "receivables/attachments.html", **ctx)
+
+
+@router.post("/receber/contratos/{contract_id}/anexos", include_in_schema=False)
+async def contract_attachment_upload(request: Request, contract_id: int, user=Depends(current_user)):
+    from plugins.receivables.contract_tools import attach_to_contract
+    from plugins.receivables.contracts import get_contract
+
+    def store(s, runtime, name, content, ctype, description):
+        attach_to_contract(s, get_contract(s, contract_id), filename=name, content=content, declared_type=ctype,
+                           runtime=runtime, user=user, description=description)
+
+    return await _store_upload(request, user, store, context=lambda rt: contract_context(rt, contract_id),
+                               template="receivables/attachments.html",
+                               back=f"/receber/contratos/{contract_id}/anexos")
 
 
 def _load(runtime, attachment_id: int, *, with_content: bool):
@@ -170,27 +184,17 @@ async def images_page(request: Request, party_id: int, user=Depends(current_user
 
 @router.post("/pessoas/{party_id}/imagens", include_in_schema=False)
 async def image_upload(request: Request, party_id: int, user=Depends(current_user)):
-    from plugins.receivables.contract_tools import PERM_ATTACH, add_customer_image
+    from core.db import get_or_not_found
+    from core.parties.models import Party
+    from plugins.receivables.contract_tools import add_customer_image
 
-    _require(user, PERM_ATTACH)
-    runtime = request.app.state.runtime
-    name, content, _ctype, description = await _upload(request)
+    def store(s, runtime, name, content, _ctype, description):
+        get_or_not_found(s, Party, party_id, _("Pessoa {id} não encontrada.").format(id=party_id))
+        add_customer_image(s, party_id, filename=name, content=content, runtime=runtime, user=user,
+                           description=description)
 
-    def save():
-        from core.db import get_or_not_found, unit_of_work
-        from core.parties.models import Party
-
-        with unit_of_work(runtime.engine) as s:
-            get_or_not_found(s, Party, party_id, _("Pessoa {id} não encontrada.").format(id=party_id))
-            add_customer_image(s, party_id, filename=name, content=content, runtime=runtime, user=user,
-                               description=description)
-
-    try:
-        await run_in_threadpool(save)
-    except ValidationError as exc:
-        ctx = await run_in_threadpool(images_context, runtime, party_id)
-        return render(request, "receivables/images.html", status_code=400, error=str(exc), **ctx)
-    return RedirectResponse(f"/pessoas/{party_id}/imagens", status_code=303)
+    return await _store_upload(request, user, store, context=lambda rt: images_context(rt, party_id),
+                               template="receivables/images.html", back=f"/pessoas/{party_id}/imagens")
 
 
 @router.get("/receber/imagens/{attachment_id}", include_in_schema=False)

@@ -26,15 +26,43 @@ from sqlalchemy import func, select
 COMPETENCE = date(2026, 12, 1)
 
 
-def _runtime(url: str):
+def database_option():
+    """`--database` of the billing benchmarks (this one and `quita bench boletos`)."""
+    return typer.Option(None, "--database", help="URL de um banco vazio (padrão: um arquivo SQLite temporário).")
+
+
+def chunk_size_option():
+    """`--chunk-size` of the billing benchmarks."""
+    return typer.Option(5000, "--chunk-size", min=1, help="Clientes por parte da tarefa.")
+
+
+def migrated_runtime(url: str, enabled=("receivables",)):
+    """A runtime on `url` with only these plugins enabled, its schema upgraded."""
     from core import migrate
     from core.config import parse_config
     from core.runtime import bootstrap
 
-    cfg = parse_config({"database": {"url": url}, "plugins": {"enabled": ["receivables"]}})
+    cfg = parse_config({"database": {"url": url}, "plugins": {"enabled": list(enabled)}})
     rt = bootstrap(cfg, make_current=False)
     migrate.upgrade(rt)
     return rt
+
+
+def run_figures(n: int, seconds: float, url: str, chunk_size: int, summary: dict, **figures) -> dict:
+    """The figures every billing benchmark prints: contracts, seconds and contracts/s, then this
+    benchmark's own `figures`, then database, chunk size and the run's status."""
+    return {"contracts": n, "seconds": round(seconds, 3),
+            "contracts_per_s": round(n / seconds, 1) if seconds else None, **figures,
+            "database": url.split(":", 1)[0], "chunk_size": chunk_size, "status": summary["status"]}
+
+
+def timed_billing(rt, chunk_size: int) -> tuple[dict, float]:
+    """The timed step: the real `run_billing` for COMPETENCE; (its summary, seconds)."""
+    from plugins.receivables.billing import run_billing
+
+    t0 = time.perf_counter()
+    summary = run_billing(rt, COMPETENCE, chunk_size=chunk_size)
+    return summary, time.perf_counter() - t0
 
 
 def load_contracts(rt, n: int) -> None:
@@ -123,35 +151,28 @@ def raw_floor(rt) -> tuple[int, float]:
 
 
 def bench_billing(n: int, url: str | None = None, chunk_size: int = 5000) -> dict:
-    from plugins.receivables.billing import run_billing
-
     with tempfile.TemporaryDirectory() as tmp:
         url = url or f"sqlite:///{Path(tmp) / 'bench-billing.db'}"
-        rt = _runtime(url)
+        rt = migrated_runtime(url)
         try:
             load_contracts(rt, n)
-            t0 = time.perf_counter()
-            summary = run_billing(rt, COMPETENCE, chunk_size=chunk_size)
-            seconds = time.perf_counter() - t0
+            summary, seconds = timed_billing(rt, chunk_size)
             floor_rows, floor_seconds = raw_floor(rt)
         finally:
             rt.dispose()
     rows = summary["charges_created"] + summary["invoices_created"]
-    return {"contracts": n, "seconds": round(seconds, 3),
-            "contracts_per_s": round(n / seconds, 1) if seconds else None,
-            "rows_written": rows, "charges_linked": summary["charges_invoiced"],
-            "floor_rows": floor_rows, "floor_seconds": round(floor_seconds, 3),
-            "floor_rows_per_s": round(floor_rows / floor_seconds, 1) if floor_seconds else None,
-            "database": url.split(":", 1)[0], "chunk_size": chunk_size, "status": summary["status"]}
+    return run_figures(n, seconds, url, chunk_size, summary,
+                       rows_written=rows, charges_linked=summary["charges_invoiced"],
+                       floor_rows=floor_rows, floor_seconds=round(floor_seconds, 3),
+                       floor_rows_per_s=round(floor_rows / floor_seconds, 1) if floor_seconds else None)
 
 
 def register(bench: typer.Typer) -> None:
     @bench.command("billing")
     def bench_billing_cmd(
         contracts: int = typer.Option(100_000, "--contracts", min=1, help="Quantidade de contratos ativos."),
-        database: Optional[str] = typer.Option(None, "--database",
-                                               help="URL de um banco vazio (padrão: um arquivo SQLite temporário)."),
-        chunk_size: int = typer.Option(5000, "--chunk-size", min=1, help="Clientes por parte da tarefa."),
+        database: Optional[str] = database_option(),
+        chunk_size: int = chunk_size_option(),
         as_json: bool = typer.Option(False, "--json", help="Saída em JSON."),
     ):
         """Mede o faturamento mensal (código real) num banco novo, e o piso de inserção bruta."""

@@ -49,7 +49,7 @@ from functools import lru_cache
 from decimal import Decimal
 from typing import Callable
 
-from sqlalchemy import Integer, func, or_, select, type_coerce, union
+from sqlalchemy import Integer, bindparam, func, or_, select, type_coerce, union
 from sqlalchemy.orm import Session
 
 from core.errors import ValidationError
@@ -177,6 +177,49 @@ class NewCharge:
     grouping: str
     wallet: str | None
     issue_days_before: int
+    fixed_installments: int | None = None  # Contract.installments (None: monthly with no term)
+    generated: int = 0                     # Contract.installments_generated
+    installment: int = 1
+    installments: int = 1
+
+
+def number_installments(charges: list[NewCharge], result: ChunkResult | None = None) -> list[NewCharge]:
+    """Fixed-installment contracts (`Contract.installments`): drop the charge of a contract whose
+    last installment was generated (counted in `result.skipped`) and number the others "parcela
+    N/M" like "Renovar parcelas manualmente" (N = installments_generated + 1). In memory; the
+    caller advances `installments_generated` (`advance_installments`) for what it wrote."""
+    out = []
+    for ch in charges:
+        if ch.fixed_installments is not None:
+            number = ch.generated + 1
+            if number > ch.fixed_installments:
+                if result is not None:
+                    result.skipped += 1
+                continue
+            ch.installment, ch.installments = number, ch.fixed_installments
+            ch.description = f"{ch.description} — parcela {number}/{ch.fixed_installments}"[:200]
+        out.append(ch)
+    return out
+
+
+def lock_fixed_contracts(session: Session, charges: list[NewCharge]) -> None:
+    """PostgreSQL: lock the fixed-installment contracts (id order) before their charges are
+    written — the lock order of "Renovar parcelas" (contract, then charges), so a concurrent
+    renewal waits instead of deadlocking; its charge then conflicts and the chunk is redone."""
+    ids = sorted({ch.contract_id for ch in charges if ch.fixed_installments is not None})
+    if ids and session.get_bind().dialect.name == "postgresql":
+        k = Contract.__table__
+        session.execute(select(k.c.id).where(k.c.id.in_(ids)).order_by(k.c.id).with_for_update())
+
+
+def advance_installments(session: Session, charges: list[NewCharge]) -> None:
+    """installments_generated := the number just written, for the fixed-installment contracts
+    among `charges` (one executemany; nothing for monthly contracts — the benchmark path)."""
+    rows = [{"cid": ch.contract_id, "n": ch.installment} for ch in charges if ch.fixed_installments is not None]
+    if rows:
+        k = Contract.__table__
+        session.execute(k.update().where(k.c.id == bindparam("cid"))
+                        .values(installments_generated=bindparam("n")), rows)
 
 
 def recurring_charges(session: Session, competence: date, *, party_from: int, party_to: int,
@@ -196,7 +239,8 @@ def recurring_charges(session: Session, competence: date, *, party_from: int, pa
     stmt = (select(k.c.id, k.c.party_id, k.c.company_id, type_coerce(k.c.price_override, Integer),
                    k.c.activated_on, k.c.cancelled_on, type_coerce(p.c.price, Integer), p.c.name,
                    p.c.service_description, p.c.revenue_account_id, r.c.due_day, r.c.competence_mode,
-                   k.c.grouping_key, k.c.wallet, r.c.issue_days_before)
+                   k.c.grouping_key, k.c.wallet, r.c.issue_days_before, k.c.installments,
+                   k.c.installments_generated)
             .select_from(k.join(p, p.c.id == k.c.plan_id).join(r, r.c.id == k.c.due_rule_id))
             .where(*cond).order_by(k.c.id))
     contracts = session.execute(stmt).all()
@@ -214,7 +258,7 @@ def recurring_charges(session: Session, competence: date, *, party_from: int, pa
     label = f"{competence:%m/%Y}"
     out = []
     for (cid, party_id, company_id, override, activated_on, cancelled_on, price, plan_name, service,
-         revenue_account, due_day, mode, grouping, wallet, issue_days) in contracts:
+         revenue_account, due_day, mode, grouping, wallet, issue_days, fixed, generated) in contracts:
         days = billable_days(competence, activated_on, cancelled_on, suspensions.get(cid, ()))
         if days <= 0:
             result.skipped += 1
@@ -226,7 +270,7 @@ def recurring_charges(session: Session, competence: date, *, party_from: int, pa
             description += f" (proporcional {days}/{month_days} dias)"
         out.append(NewCharge(cid, party_id, company_id, description[:200], cents,
                              due_date_for(competence, due_day, mode), max(first, activated_on), revenue_account,
-                             grouping or "", wallet, issue_days or 0))
+                             grouping or "", wallet, issue_days or 0, fixed, generated or 0))
     return out
 
 
@@ -244,7 +288,7 @@ def write_charges(session: Session, competence: date, charges: list, *, invoice_
     for ch in charges:
         inv = invoice_of.get(ch.contract_id)
         rows.append((ch.party_id, ch.company_id, ch.contract_id, ch.description, ch.cents, ch.due_date, competence,
-                     ch.period_start, last, 1, 1, ch.revenue_account_id,
+                     ch.period_start, last, ch.installment, ch.installments, ch.revenue_account_id,
                      CHARGE_OPEN if inv is None else CHARGE_INVOICED, inv, ORIGIN_CONTRACT, RECURRING_MONTHLY, now))
     return bulk_write(session.connection(), Charge.__table__, CHARGE_COLUMNS, rows, money_in_cents=True,
                       suffix=" ON CONFLICT (contract_id, competence, recurring_kind) DO NOTHING")
@@ -257,7 +301,16 @@ def create_recurring_charges(session: Session, competence: date, *, party_from: 
     result = result if result is not None else ChunkResult()
     charges = recurring_charges(session, competence, party_from=party_from, party_to=party_to,
                                 contract_ids=contract_ids, result=result)
+    fixed = [ch.contract_id for ch in charges if ch.fixed_installments is not None]
+    if fixed:  # a fixed-installment contract's existing charge keeps its number (no advance)
+        c = Charge.__table__
+        have = set(session.scalars(select(c.c.contract_id).where(
+            c.c.competence == competence, c.c.recurring_kind == RECURRING_MONTHLY, c.c.contract_id.in_(fixed))))
+        result.already_billed += sum(1 for ch in charges if ch.contract_id in have)
+        charges = number_installments([ch for ch in charges if ch.contract_id not in have], result)
     created = write_charges(session, competence, charges)
+    if fixed:
+        advance_installments(session, charges)
     result.charges_created += created
     result.contracts_billed += created
     result.already_billed += len(charges) - created
@@ -290,6 +343,8 @@ def bill_chunk(session: Session, competence: date, *, party_from: int, party_to:
         c.c.party_id.between(party_from, party_to))))
     new = [ch for ch in computed if ch.contract_id not in existing]
     result.already_billed += len(computed) - len(new)
+    new = number_installments(new, result)  # fixed-installment contracts: stop after the last, "parcela N/M"
+    lock_fixed_contracts(session, new)
 
     _start, window_end = invoicing_window(competence)
     old = open_charges(session, party_from=party_from, party_to=party_to, due_until=window_end)
@@ -308,6 +363,7 @@ def bill_chunk(session: Session, competence: date, *, party_from: int, party_to:
     created = write_charges(session, competence, new, invoice_of=invoice_of)
     if created != len(new):
         raise ConcurrentBilling("contas criadas por outra execução simultânea; a parte será refeita")
+    advance_installments(session, new)
     result.charges_created += created
     result.contracts_billed += created
     from plugins.receivables.accrual import post_billing  # D clientes / C receita, one entry per issue date

@@ -29,7 +29,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 from enum import Enum
-from typing import Optional
+from typing import Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
@@ -43,6 +43,9 @@ from core.money import round_money, to_cents
 from core.db import get_or_not_found
 from plugins.receivables.models import (CHARGE_INVOICED, CHARGE_OPEN, CHARGE_REMOVED, CHARGE_SETTLED,
                                         CHARGE_SUSPENDED, ORIGIN_MANUAL, Charge, Contract)
+from plugins.receivables.settlement_models import SETTLEMENT_METHODS
+
+CASH_ACCOUNTS_CHOICES = "receivables.cash_accounts"  # the provider of settlement.py (same list as "Liquidar")
 
 REASON_CHARGE_SUSPENSION = "suspensao_conta"
 REASON_KINDS = {REASON_CHARGE_SUSPENSION: "Suspensão de conta"}
@@ -140,6 +143,16 @@ class InsertParams(BaseModel):
                                description="Dias entre o vencimento de uma conta e o da seguinte.")
     company_id: Optional[int] = Field(default=None, title="Empresa",
                                       description="Vazio: a empresa do usuário ou a dos contratos do cliente.")
+    settle_now: bool = Field(default=False, title="Liquidar agora",
+                             description="Fatura a conta e liquida a fatura na mesma operação (com replicações: "
+                                         "só a primeira conta).")
+    settle_method: Literal["profile_aguardando_conciliacao", "outros"] = Field(
+        default="profile_aguardando_conciliacao", title="Método de pagamento (liquidar agora)",
+        json_schema_extra={"labels": dict(SETTLEMENT_METHODS)})
+    settle_on: Optional[date] = Field(default=None, title="Data de liquidação (liquidar agora)",
+                                      description="Vazio: hoje.")
+    bank_account_id: Optional[int] = Field(default=None, title="Conta banco/caixa (liquidar agora)",
+                                           json_schema_extra={"choices": CASH_ACCOUNTS_CHOICES})
 
 
 class EditParams(BaseModel):
@@ -370,6 +383,35 @@ def invoice_charges(session: Session, charges: list[Charge], *, method: str = ME
     return ids
 
 
+def settle_now(session: Session, charge: Charge, *, method: str = "profile_aguardando_conciliacao",
+               paid_on: date | None = None, bank_account_id: int | None = None, today: date | None = None,
+               runtime=None, user=None, ctx=None):
+    """"Liquidar agora" of the avulsa insertion: invoice `charge` alone (the "Faturar contas" path:
+    gapless number, issued on the settlement date, accrual D clientes / C receita,
+    `on_invoice_created`) and settle that invoice at
+    once (`settlement.settle_invoice`: D banco/caixa / C clientes), in the caller's transaction.
+    Returns the `SettlementOutcome`. Refusals of the settlement (date before the issue, protected
+    period, bank account) undo everything with the caller's unit of work."""
+    from plugins.receivables.models import Invoice
+    from plugins.receivables.settlement import settle_invoice
+
+    today = today or date.today()
+    paid_on = paid_on or today
+    if paid_on > today:
+        raise ValidationError(_("Liquidar agora: a data de liquidação não pode ser futura ({d}).")
+                              .format(d=paid_on.strftime("%d/%m/%Y")), field="settle_on")
+    if method != "outros" and not bank_account_id:
+        raise ValidationError(_("Liquidar agora: informe a conta banco/caixa em que o valor será creditado."),
+                              field="bank_account_id")
+    # issued on the settlement day (a payment received yesterday is invoiced and settled yesterday)
+    (invoice_id,) = invoice_charges(session, [charge], method=METHOD_PER_CHARGE, today=paid_on, runtime=runtime,
+                                    user=user)
+    invoice = session.get(Invoice, invoice_id)
+    return settle_invoice(session, invoice, paid_on=paid_on, method=method, bank_account_id=bank_account_id,
+                          justification=_("Liquidar agora (inserção de conta avulsa)"), user=user, runtime=runtime,
+                          ctx=ctx)
+
+
 def _contract_info(session: Session, contract_ids: set[int]) -> dict[int, tuple[str, str | None]]:
     if not contract_ids:
         return {}
@@ -395,7 +437,11 @@ def _today(ctx) -> date:
 
 def _run_insert(ctx, parties, params: InsertParams):
     for party in parties:
-        insert_manual_charges(ctx.session, party.id, params, company_id=ctx.company_id, user=ctx.user)
+        created = insert_manual_charges(ctx.session, party.id, params, company_id=ctx.company_id, user=ctx.user)
+        if params.settle_now:
+            settle_now(ctx.session, created[0], method=params.settle_method, paid_on=params.settle_on,
+                       bank_account_id=params.bank_account_id, today=_today(ctx), runtime=ctx.runtime,
+                       user=ctx.user, ctx=ctx)
 
 
 def _run_edit(ctx, records, params: EditParams):

@@ -64,7 +64,9 @@ def register(cli: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="Saída em JSON."),
     ):
         """Lista as faturas de um cliente."""
-        from core.cli import runtime
+        from decimal import Decimal
+
+        from core.cli import echo_rows, runtime
         from core.db import unit_of_work
         from core.money import format_brl
         from plugins.receivables.invoicing import invoice_as_dict, list_invoices
@@ -72,16 +74,9 @@ def register(cli: typer.Typer) -> None:
         rt = runtime(check_schema=True)
         with unit_of_work(rt.engine, readonly=True) as s:
             rows = [invoice_as_dict(i) for i in list_invoices(s, party, status=status)]
-        if as_json:
-            typer.echo(json.dumps(rows, ensure_ascii=False))
-            return
-        if not rows:
-            typer.echo("Nenhuma fatura para este cliente.")
-            return
-        from decimal import Decimal
-
-        for r in rows:
-            typer.echo(f"{r['number']:>8}  venc. {r['due_date']}  {format_brl(Decimal(r['total'])):>14}  {r['status']}")
+        echo_rows(rows, as_json=as_json, empty="Nenhuma fatura para este cliente.",
+                  line=lambda r: f"{r['number']:>8}  venc. {r['due_date']}  {format_brl(Decimal(r['total'])):>14}  "
+                                 f"{r['status']}")
 
     @invoices.command("pdf")
     def invoices_pdf(

@@ -230,8 +230,15 @@ def cancel_deposit(session: Session, deposit: UnidentifiedDeposit | int, *, on: 
                            lines=[LineSpec.dr(debit.id, deposit.amount), LineSpec.cr(deposit.account_id, deposit.amount)],
                            user=user, origin_kind=AUDIT_KIND, origin_id=deposit.id,
                            origin=_("Depósito não identificado {id}").format(id=deposit.id))
-    deposit.status = DEPOSIT_CANCELLED
     deposit.cancel_entry_id = entry.id
+    _mark_cancelled(session, deposit, on=on, user=user, justification=justification, before=before)
+    return deposit
+
+
+def _mark_cancelled(session: Session, deposit: UnidentifiedDeposit, *, on: date, user, justification: str,
+                    before: dict) -> None:
+    """The deposit becomes "cancelado" (on, when, by whom, why), audited against `before`."""
+    deposit.status = DEPOSIT_CANCELLED
     deposit.cancelled_on = on
     deposit.cancelled_at = utcnow()
     deposit.cancelled_by_id = getattr(user, "id", None)
@@ -240,7 +247,6 @@ def cancel_deposit(session: Session, deposit: UnidentifiedDeposit | int, *, on: 
     audit.record(session, action=AUDIT_CANCEL, target_kind=AUDIT_KIND, target_id=deposit.id, user=user,
                  before=before, after=audit.snapshot(deposit), justification=justification,
                  company_id=deposit.company_id)
-    return deposit
 
 
 # --- queries -------------------------------------------------------------------------------------
@@ -430,15 +436,7 @@ def restore_after_reversal(session: Session, settlement: Settlement, *, on: date
     why = _("Estorno da liquidação {id} da fatura {n}: {j}").format(id=settlement.id, n=invoice.number,
                                                                     j=justification or "")
     if rest is not None:
-        before = audit.snapshot(rest)
-        rest.status = DEPOSIT_CANCELLED
-        rest.cancelled_on = on
-        rest.cancelled_at = utcnow()
-        rest.cancelled_by_id = getattr(user, "id", None)
-        rest.cancel_justification = why
-        session.flush()
-        audit.record(session, action=AUDIT_CANCEL, target_kind=AUDIT_KIND, target_id=rest.id, user=user,
-                     before=before, after=audit.snapshot(rest), justification=why, company_id=rest.company_id)
+        _mark_cancelled(session, rest, on=on, user=user, justification=why, before=audit.snapshot(rest))
     if used is None:
         return None
     before = audit.snapshot(used)

@@ -67,7 +67,7 @@ def register(cli: typer.Typer) -> None:
         """Lista os depósitos não identificados (mais recentes primeiro)."""
         from decimal import Decimal
 
-        from core.cli import fail, runtime
+        from core.cli import echo_rows, fail, runtime
         from core.db import unit_of_work
         from core.errors import QuitaError
         from core.money import format_brl
@@ -79,16 +79,13 @@ def register(cli: typer.Typer) -> None:
                 rows = [deposit_as_dict(s, d) for d in list_deposits(s, company_id=company, status=status)]
         except QuitaError as exc:
             fail(str(exc))
-        if as_json:
-            typer.echo(json.dumps(rows, ensure_ascii=False))
-            return
-        if not rows:
-            typer.echo("Nenhum depósito não identificado.")
-            return
-        for r in rows:
+
+        def line(r):
             d = date.fromisoformat(r["deposited_on"])
-            typer.echo(f"{r['id']:>6}  {d:%d/%m/%Y}  {format_brl(Decimal(r['amount'])):>14}  {r['status_label']:<10} "
-                       f" {r['description']}")
+            return (f"{r['id']:>6}  {d:%d/%m/%Y}  {format_brl(Decimal(r['amount'])):>14}  {r['status_label']:<10} "
+                    f" {r['description']}")
+
+        echo_rows(rows, as_json=as_json, empty="Nenhum depósito não identificado.", line=line)
 
     @deposits.command("cancel")
     def deposits_cancel(

@@ -68,6 +68,19 @@ def _invoice_charges(session: Session, invoice_ids: list[int]) -> dict[int, list
 
 # --- services -----------------------------------------------------------------------------------
 
+def _take_out_of_clientes(session: Session, invoice: Invoice, *, user, justification: str | None,
+                          ctx: ActionContext | None) -> None:
+    """Reverse the invoice's accrual (D receita / C clientes) BEFORE its charges change, so the
+    reversal follows the charges as they were accounted (old value, old revenue accounts); the
+    recreation then skips its own reversal (already removed) and accounts the new invoice."""
+    from core.model import utcnow
+    from plugins.receivables.accrual import reverse_invoice
+
+    now = ctx.now if ctx is not None else utcnow()
+    reverse_invoice(session, ctx.runtime if ctx is not None else None, invoice,
+                    on=invoice_tools._local_today(now), user=user, reason=justification)
+
+
 def edit_invoice_charge(session: Session, invoice: Invoice, charge: Charge, changes: dict, *, user=None,
                         justification: str | None = None, ctx: ActionContext | None = None) -> Invoice:
     """Change `charge` (of the open `invoice`): the keys of `EDITABLE_IN_INVOICE` given in
@@ -97,6 +110,9 @@ def edit_invoice_charge(session: Session, invoice: Invoice, charge: Charge, chan
     if not values:
         raise ValidationError(_("Nenhuma alteração informada para a conta {c}.").format(c=charge.id), field="charge_id")
 
+    if "amount" in values:
+        _take_out_of_clientes(session, invoice, user=user, justification=justification, ctx=ctx)
+    old_account = charge.revenue_account_id
     before = audit.snapshot(charge)
     for key, value in values.items():
         setattr(charge, key, value)
@@ -106,6 +122,13 @@ def edit_invoice_charge(session: Session, invoice: Invoice, charge: Charge, chan
     audit.record(session, action=ACTION_EDIT, target_kind=Charge.__tablename__, target_id=charge.id, user=user,
                  before=before, after=audit.snapshot(charge), justification=justification)
     if "amount" not in values:
+        if "revenue_account_id" in values:  # the revenue moves to the new account (same invoice)
+            from core.model import utcnow
+            from plugins.receivables.accrual import reclassify_revenue
+
+            now = ctx.now if ctx is not None else utcnow()
+            reclassify_revenue(session, ctx.runtime if ctx is not None else None, invoice, charge, old_account,
+                               on=invoice_tools._local_today(now), user=user, reason=justification)
         return invoice
     return invoice_tools.recreate_invoice(session, invoice, user=user, justification=justification, ctx=ctx,
                                           action=ACTION_EDIT)
@@ -126,13 +149,14 @@ def add_charge_to_invoice(session: Session, invoice: Invoice, *, description: st
     _check_account(session, revenue_account_id)
     competence = (period_start.replace(day=1) if period_start else
                   invoice.competence or invoice.due_date.replace(day=1))
+    why = justification or _("Inclusão de cobrança adicional: {d} ({v})").format(d=text, v=format_brl(amount))
+    _take_out_of_clientes(session, invoice, user=user, justification=why, ctx=ctx)
     charge = Charge(party_id=invoice.party_id, company_id=invoice.company_id, description=text, amount=amount,
                     due_date=invoice.due_date, competence=competence, period_start=period_start,
                     period_end=period_end, revenue_account_id=revenue_account_id, status=CHARGE_INVOICED,
                     invoice_id=invoice.id, origin=ORIGIN_MANUAL)
     session.add(charge)
     session.flush()  # the recreation moves every charge of the old invoice, this one included
-    why = justification or _("Inclusão de cobrança adicional: {d} ({v})").format(d=text, v=format_brl(amount))
     new = invoice_tools.recreate_invoice(session, invoice, user=user, justification=why, ctx=ctx, action=ACTION_ADD)
     audit.record(session, action=ACTION_ADD, target_kind=Charge.__tablename__, target_id=charge.id, user=user,
                  before=None, after=audit.snapshot(charge), justification=why)

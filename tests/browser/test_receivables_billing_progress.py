@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from decimal import Decimal
 
 import pytest
 
-from browser.conftest import LiveServer
-from browser.uisupport import PASSWORD, add_party, add_user
-from core.config import BUILTIN_PLUGINS, parse_config
+from browser.conftest import start_live_server
+from browser.uisupport import add_contract, add_fiber_plan, add_party, add_user, browser_login
+from browser.uisupport import squeezed_text as _text
 from core.db import unit_of_work
-from core.runtime import bootstrap
 
 pytestmark = pytest.mark.browser
 CUSTOMERS = 8
@@ -26,10 +24,7 @@ CUSTOMERS = 8
 
 @pytest.fixture(scope="module")
 def chunked_server(database_url):
-    config = parse_config({"database": {"url": database_url}, "app": {"secret_key": "segredo-de-teste-web"},
-                           "plugins": {"enabled": list(BUILTIN_PLUGINS),
-                                       "receivables": {"billing_chunk_size": 1}}})
-    server = LiveServer(bootstrap(config, make_current=False)).start()
+    server = start_live_server(database_url, receivables={"billing_chunk_size": 1})
     yield server
     from plugins.receivables import billing_background
 
@@ -41,42 +36,24 @@ def chunked_server(database_url):
 def _customers(runtime) -> None:
     """8 customers with a R$ 99,90 contract for the whole of November 2026 and one whose contract
     is suspended since October (no billable day ⇒ skipped)."""
-    from plugins.receivables.models import Contract, ContractSuspension, DueRule, Plan
-    from core.models.company import Company
+    from plugins.receivables.models import ContractSuspension
 
     parties = [add_party(runtime.engine, i + 1, f"Cliente {i + 1}") for i in range(CUSTOMERS + 1)]
     with unit_of_work(runtime.engine) as s:
-        company = Company(code="1", name="Provedor Fibra Ltda", cnpj="11222333000181")
-        plan = Plan(code="F300", name="Fibra 300 Mega", price=Decimal("99.90"), active=True)
-        rule = DueRule(code="D10", name="Vencimento dia 10", due_day=10, issue_days_before=10,
-                       competence_mode="mes_seguinte", active=True)
-        s.add_all([company, plan, rule])
-        s.flush()
+        company, plan, rule = add_fiber_plan(s)
         for i, party_id in enumerate(parties):
             suspended = i == CUSTOMERS
-            c = Contract(party_id=party_id, company_id=company.id, plan_id=plan.id, due_rule_id=rule.id,
-                         wallet="cobranca", status="suspenso" if suspended else "ativo",
-                         activated_on=date(2026, 9, 1), cancellation_requested=False)
-            s.add(c)
-            s.flush()
+            c = add_contract(s, party_id, company, plan, rule, status="suspenso" if suspended else "ativo",
+                             activated_on=date(2026, 9, 1))
             if suspended:
                 s.add(ContractSuspension(contract_id=c.id, starts_on=date(2026, 10, 1), ends_on=None))
-
-
-def _text(locator) -> str:
-    return re.sub(r"\s+", " ", locator.inner_text()).strip()
 
 
 def test_faturar_shows_progress_then_the_summary(page, chunked_server, runtime, shot):
     add_user(runtime.engine, "maria", admin=True, full_name="Maria Souza")
     _customers(runtime)
     url = chunked_server.url
-    page.goto(url + "/receber/faturamento")
-    page.wait_for_url(re.compile(r"/login\?next="))
-    page.fill('input[name="username"]', "maria")
-    page.fill('input[name="password"]', PASSWORD)
-    page.click('button[type="submit"]')
-    page.wait_for_url(re.compile(r"/receber/faturamento$"))
+    browser_login(page, url, "/receber/faturamento", "maria")
 
     page.get_by_label("Competência (mm/aaaa)").fill("11/2026")
     page.get_by_role("button", name="Faturar").click()

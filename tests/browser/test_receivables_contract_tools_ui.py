@@ -6,33 +6,19 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
 
-from browser.uisupport import PASSWORD, add_party, add_user
+from browser.uisupport import add_contract, add_fiber_plan, add_party, add_user, browser_login
 from core.db import unit_of_work
 
 pytestmark = pytest.mark.browser
 
 
 def _awaiting_contract(runtime, party_id: int) -> int:
-    from core.models.company import Company
-    from plugins.receivables.models import Contract, DueRule, Plan
-
     with unit_of_work(runtime.engine) as s:
-        company = Company(code="1", name="Provedor Fibra Ltda", cnpj="11222333000181")
-        plan = Plan(code="F300", name="Fibra 300 Mega", price=Decimal("99.90"), active=True)
-        rule = DueRule(code="D10", name="Vencimento dia 10", due_day=10, issue_days_before=10,
-                       competence_mode="mes_seguinte", active=True)
-        s.add_all([company, plan, rule])
-        s.flush()
-        c = Contract(party_id=party_id, company_id=company.id, plan_id=plan.id, due_rule_id=rule.id,
-                     wallet="cobranca", status="aguardando_ativacao", cancellation_requested=False)
-        s.add(c)
-        s.flush()
-        return c.id
+        return add_contract(s, party_id, *add_fiber_plan(s), status="aguardando_ativacao").id
 
 
 def test_remove_awaiting_instruction_and_attach_a_file(page, live_server, runtime, shot, tmp_path):
@@ -43,12 +29,7 @@ def test_remove_awaiting_instruction_and_attach_a_file(page, live_server, runtim
     ana = add_party(e, 1, "Ana Souza")
     cid = _awaiting_contract(runtime, ana)
 
-    page.goto(live_server.url + f"/pessoas/{ana}/painel?aba=contratos")
-    page.wait_for_url(re.compile(r"/login\?next="))
-    page.fill('input[name="username"]', "maria")
-    page.fill('input[name="password"]', PASSWORD)
-    page.click('button[type="submit"]')
-    page.wait_for_url(re.compile(rf"/pessoas/{ana}/painel\?aba=contratos$"))
+    browser_login(page, live_server.url, f"/pessoas/{ana}/painel?aba=contratos", "maria")
     grid = page.locator("#rcv-contratos-grid")
     grid.wait_for()
     assert "Aguardando ativação" in grid.inner_text()

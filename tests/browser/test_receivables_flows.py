@@ -24,11 +24,11 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from browser.conftest import LiveServer
-from browser.uisupport import PASSWORD, add_party, add_reason, add_user
-from core.config import BUILTIN_PLUGINS, parse_config
+from browser.conftest import start_live_server
+from browser.uisupport import (PASSWORD, add_accounts, add_contract, add_fiber_plan, add_party, add_reason, add_user,
+                               browser_login)
+from browser.uisupport import squeezed_text as _text
 from core.db import unit_of_work
-from core.runtime import bootstrap
 
 pytestmark = pytest.mark.browser
 
@@ -47,9 +47,7 @@ SETTLEMENT_SETTINGS = {"receivable_account_code": "1.1.03", "revenue_account_cod
 def settlement_server(database_url):
     """The app with the receivables settlement accounts configured (the shared `live_server` runs
     with the default settings, where no account is configured)."""
-    config = parse_config({"database": {"url": database_url}, "app": {"secret_key": "segredo-de-teste-web"},
-                           "plugins": {"enabled": list(BUILTIN_PLUGINS), "receivables": SETTLEMENT_SETTINGS}})
-    server = LiveServer(bootstrap(config, make_current=False)).start()
+    server = start_live_server(database_url, receivables=SETTLEMENT_SETTINGS)
     yield server
     server.stop()
 
@@ -57,42 +55,11 @@ def settlement_server(database_url):
 def _master_data(runtime, party_id: int, activated_on: date) -> dict:
     """Company with the chart of accounts the settlement settings name (their default codes),
     plan R$ 99,90, due rule day 10 of the next month, and an active contract for the party."""
-    from core.ledger.models import Account
-    from core.models.company import Company
-    from plugins.receivables.models import Contract, DueRule, Plan
-
     with unit_of_work(runtime.engine) as s:
-        company = Company(code="1", name="Provedor Fibra Ltda", cnpj="11222333000181")
-        plan = Plan(code="F300", name="Fibra 300 Mega", price=Decimal("99.90"), active=True)
-        rule = DueRule(code="D10", name="Vencimento dia 10", due_day=10, issue_days_before=10,
-                       competence_mode="mes_seguinte", active=True)
-        s.add_all([company, plan, rule])
-        s.flush()
-        accounts = {}
-        for code, name, kind in ACCOUNTS:
-            acc = Account(company_id=company.id, code=code, name=name, kind=kind, is_synthetic=False, active=True)
-            s.add(acc)
-            s.flush()
-            accounts[code] = acc.id
-        contract = Contract(party_id=party_id, company_id=company.id, plan_id=plan.id, due_rule_id=rule.id,
-                            wallet="cobranca", status="ativo", activated_on=activated_on,
-                            cancellation_requested=False)
-        s.add(contract)
-        s.flush()
+        company, plan, rule = add_fiber_plan(s)
+        accounts = add_accounts(s, company.id, ACCOUNTS)
+        contract = add_contract(s, party_id, company, plan, rule, activated_on=activated_on)
         return {"company": company.id, "cash": accounts["1.1.1.01"], "contract": contract.id}
-
-
-def _login(page, live_server, path: str, username: str) -> None:
-    page.goto(live_server.url + path)
-    page.wait_for_url(re.compile(r"/login\?next="))
-    page.fill('input[name="username"]', username)
-    page.fill('input[name="password"]', PASSWORD)
-    page.click('button[type="submit"]')
-    page.wait_for_url(re.compile(re.escape(path) + "$"))
-
-
-def _text(locator) -> str:
-    return re.sub(r"\s+", " ", locator.inner_text()).strip()
 
 
 def test_billing_page_bills_a_customer(page, live_server, runtime, shot):
@@ -101,7 +68,7 @@ def test_billing_page_bills_a_customer(page, live_server, runtime, shot):
     ana = add_party(e, 1, "Ana Souza")
     _master_data(runtime, ana, date(2026, 11, 16))
 
-    _login(page, live_server, "/", "maria")
+    browser_login(page, live_server.url, "/", "maria")
     page.get_by_role("link", name="Faturamento mensal").first.click()
     page.wait_for_url(re.compile(r"/receber/faturamento$"))
     assert "Nenhum faturamento executado." in _text(page.locator("#billing-runs-grid"))
@@ -150,7 +117,7 @@ def test_settle_lower_remove_refused_and_reverse(page, settlement_server, runtim
         inv_id, number = invoice.id, invoice.number
 
     path = f"/pessoas/{ana}/painel?aba=faturas"
-    _login(page, settlement_server, path, "maria")
+    browser_login(page, settlement_server.url, path, "maria")
     grid = page.locator("#rcv-faturas-grid")
     grid.wait_for()
     assert _text(grid.locator(f'tr[data-id="{inv_id}"]')).startswith(f"{number} 31/12/2026 10/01/2027 R$ 99,90 Aberta")
@@ -243,7 +210,7 @@ def test_settled_tab_shows_the_paid_value(page, live_server, settlement_server, 
                           "bank_account_id": data["cash"]}, admin)
     assert outcome.done == [inv_id], outcome.refused
 
-    _login(page, live_server, f"/pessoas/{ana}/painel?aba=liquidadas", "maria")
+    browser_login(page, live_server.url, f"/pessoas/{ana}/painel?aba=liquidadas", "maria")
     settled = page.locator("#rcv-liquidadas-grid")
     settled.wait_for()
     row = _text(settled.locator(f'tr[data-id="{inv_id}"]'))
@@ -270,7 +237,7 @@ def test_retention_queue_cancels_a_contract(page, live_server, runtime, shot):
 
         request_cancellation(s, s.get(Contract, data["contract"]))
 
-    _login(page, live_server, "/", "maria")
+    browser_login(page, live_server.url, "/", "maria")
     page.get_by_role("link", name="Gerenciador de cancelamentos").first.click()
     page.wait_for_url(re.compile(r"/receber/cancelamentos$"))
     grid = page.locator("#rcv-retencao-grid")

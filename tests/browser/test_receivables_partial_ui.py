@@ -6,18 +6,16 @@ advertência (older open invoice) in yellow without blocking, and the remainder 
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
 
-from browser.conftest import LiveServer
-from browser.uisupport import PASSWORD, add_party, add_user
-from core.config import BUILTIN_PLUGINS, parse_config
+from browser.conftest import start_live_server
+from browser.uisupport import add_accounts, add_party, add_user, browser_login
+from browser.uisupport import squeezed_text as _text
 from core.db import unit_of_work
-from core.runtime import bootstrap
 
 pytestmark = pytest.mark.browser
 
@@ -31,9 +29,7 @@ SETTINGS = {"receivable_account_code": "1.1.3.01", "revenue_account_code": "3.1.
 
 @pytest.fixture(scope="module")
 def partial_server(database_url):
-    config = parse_config({"database": {"url": database_url}, "app": {"secret_key": "segredo-de-teste-web"},
-                           "plugins": {"enabled": list(BUILTIN_PLUGINS), "receivables": SETTINGS}})
-    server = LiveServer(bootstrap(config, make_current=False)).start()
+    server = start_live_server(database_url, receivables=SETTINGS)
     yield server
     server.stop()
 
@@ -41,7 +37,6 @@ def partial_server(database_url):
 def _master_data(runtime, party_id: int) -> dict:
     """Company, chart of accounts, and two open monthly invoices of R$ 99,90 (as the billing run
     makes them: issued 10 days before the due date, numbers from the gapless counter)."""
-    from core.ledger.models import Account
     from core.models.company import Company
     from plugins.receivables.invoicing import draw_numbers
     from plugins.receivables.models import Charge, Invoice
@@ -50,12 +45,7 @@ def _master_data(runtime, party_id: int) -> dict:
         company = Company(code="1", name="Provedor Fibra Ltda", cnpj="11222333000181")
         s.add(company)
         s.flush()
-        accounts = {}
-        for code, name, kind in ACCOUNTS:
-            acc = Account(company_id=company.id, code=code, name=name, kind=kind, is_synthetic=False, active=True)
-            s.add(acc)
-            s.flush()
-            accounts[code] = acc.id
+        accounts = add_accounts(s, company.id, ACCOUNTS)
         for issue, due, comp in ((date(2026, 12, 31), date(2027, 1, 10), date(2026, 12, 1)),
                                  (date(2027, 1, 31), date(2027, 2, 10), date(2027, 1, 1))):
             inv = Invoice(party_id=party_id, company_id=company.id, number=draw_numbers(s, company.id, 1),
@@ -68,10 +58,6 @@ def _master_data(runtime, party_id: int) -> dict:
                          amount=Decimal("99.90"), due_date=due, competence=comp, status="faturada",
                          invoice_id=inv.id, origin="contrato"))
         return {"company": company.id, "accounts": accounts}
-
-
-def _text(locator) -> str:
-    return re.sub(r"\s+", " ", locator.inner_text()).strip()
 
 
 def test_partial_settlement_from_the_customer_panel(page, partial_server, runtime, shot):
@@ -87,12 +73,7 @@ def test_partial_settlement_from_the_customer_panel(page, partial_server, runtim
         inv_id, number, older_number = second.id, second.number, first.number
 
     path = f"/pessoas/{ana}/painel?aba=faturas"
-    page.goto(partial_server.url + path)
-    page.wait_for_url(re.compile(r"/login\?next="))
-    page.fill('input[name="username"]', "maria")
-    page.fill('input[name="password"]', PASSWORD)
-    page.click('button[type="submit"]')
-    page.wait_for_url(re.compile(re.escape(path) + "$"))
+    browser_login(page, partial_server.url, path, "maria")
     grid = page.locator("#rcv-faturas-grid")
     grid.wait_for()
     page.get_by_label(f"Selecionar fatura {number}").check()

@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 
-from browser.uisupport import PASSWORD, add_user
+from browser.uisupport import add_user, browser_login
 
 pytestmark = pytest.mark.browser
 
@@ -31,12 +31,7 @@ def test_print_carne_and_receipt_from_the_panel(page, live_server, runtime, tmp_
     add_user(runtime.engine, "maria", admin=True, full_name="Maria Souza")
 
     path = f"/pessoas/{w.party_id}/painel?aba=faturas"
-    page.goto(live_server.url + path)
-    page.wait_for_url(re.compile(r"/login\?next="))
-    page.fill('input[name="username"]', "maria")
-    page.fill('input[name="password"]', PASSWORD)
-    page.click('button[type="submit"]')
-    page.wait_for_url(re.compile(re.escape(path) + "$"))
+    browser_login(page, live_server.url, path, "maria")
     page.locator("#rcv-faturas-grid").wait_for()
     for number in w.numbers:
         page.get_by_label(f"Selecionar fatura {number}").check()

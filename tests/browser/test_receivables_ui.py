@@ -10,29 +10,17 @@ from decimal import Decimal
 
 import pytest
 
-from browser.uisupport import PASSWORD, add_party, add_user
+from browser.uisupport import add_contract, add_fiber_plan, add_party, add_user, browser_login
 from core.db import unit_of_work
 
 pytestmark = pytest.mark.browser
 
 
 def _receivables(runtime, party_id: int) -> dict:
-    from core.models.company import Company
     from plugins.receivables.charge_tools import InsertParams, insert_manual_charges
-    from plugins.receivables.models import Contract, DueRule, Plan
 
     with unit_of_work(runtime.engine) as s:
-        company = Company(code="1", name="Provedor Fibra Ltda", cnpj="11222333000181")
-        plan = Plan(code="F300", name="Fibra 300 Mega", price=Decimal("99.90"), active=True)
-        rule = DueRule(code="D10", name="Vencimento dia 10", due_day=10, issue_days_before=10,
-                       competence_mode="mes_seguinte", active=True)
-        s.add_all([company, plan, rule])
-        s.flush()
-        contract = Contract(party_id=party_id, company_id=company.id, plan_id=plan.id, due_rule_id=rule.id,
-                            wallet="cobranca", status="ativo", activated_on=date(2026, 11, 1),
-                            cancellation_requested=False)
-        s.add(contract)
-        s.flush()
+        add_contract(s, party_id, *add_fiber_plan(s), activated_on=date(2026, 11, 1))
     from plugins.receivables.billing import run_billing
 
     summary = run_billing(runtime, "2026-12")
@@ -49,12 +37,7 @@ def test_panel_invoice_an_unbilled_charge(page, live_server, runtime, shot):
     ana = add_party(e, 1, "Ana Souza")
     data = _receivables(runtime, ana)
 
-    page.goto(live_server.url + f"/pessoas/{ana}/painel?aba=faturas")
-    page.wait_for_url(re.compile(r"/login\?next="))
-    page.fill('input[name="username"]', "maria")
-    page.fill('input[name="password"]', PASSWORD)
-    page.click('button[type="submit"]')
-    page.wait_for_url(re.compile(rf"/pessoas/{ana}/painel\?aba=faturas$"))
+    browser_login(page, live_server.url, f"/pessoas/{ana}/painel?aba=faturas", "maria")
     grid = page.locator("#rcv-faturas-grid")
     grid.wait_for()
     rows = grid.locator("tbody tr[data-id]")

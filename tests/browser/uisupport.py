@@ -15,6 +15,7 @@ from core.br.documents import cpf_check_digits
 from core.config import BUILTIN_PLUGINS, parse_config
 from core.db import unit_of_work
 from hooks import hookimpl
+from tests.worldkit import add_accounts  # noqa: F401  (re-exported for the browser tests)
 
 PROBE = "ui_probe"
 PROBE_PERMISSION = "probe.desativar"
@@ -182,3 +183,56 @@ def probe_plugin() -> types.ModuleType:
                action_blockers, register_routes):
         setattr(mod, fn.__name__, fn)
     return mod
+
+
+# --- shared by the receivables browser tests -------------------------------------------------
+
+def server_config(url: str, *, receivables: dict | None = None, secret: str = "segredo-de-teste-web"):
+    """The built-in plugins' config with `[plugins.receivables]` settings (for a module's own server)."""
+    plugins = {"enabled": list(BUILTIN_PLUGINS)}
+    if receivables is not None:
+        plugins["receivables"] = dict(receivables)
+    return parse_config({"database": {"url": url}, "app": {"secret_key": secret}, "plugins": plugins})
+
+
+def browser_login(page, base_url: str, path: str, username: str, password: str = PASSWORD) -> None:
+    """Open `path` in Chromium, get sent to the login form, log in, land back on `path`."""
+    page.goto(base_url + path)
+    page.wait_for_url(re.compile(r"/login\?next="))
+    page.fill('input[name="username"]', username)
+    page.fill('input[name="password"]', password)
+    page.click('button[type="submit"]')
+    page.wait_for_url(re.compile(re.escape(path) + "$"))
+
+
+def squeezed_text(locator) -> str:
+    """The locator's visible text with runs of whitespace made one space."""
+    return re.sub(r"\s+", " ", locator.inner_text()).strip()
+
+
+def add_fiber_plan(s):
+    """Company "Provedor Fibra Ltda", plan F300 "Fibra 300 Mega" of R$ 99,90 and due rule D10 (day 10
+    of the next month, issued 10 days before), flushed in the caller's session: (company, plan, rule)."""
+    from decimal import Decimal
+
+    from core.models.company import Company
+    from plugins.receivables.models import DueRule, Plan
+
+    company = Company(code="1", name="Provedor Fibra Ltda", cnpj="11222333000181")
+    plan = Plan(code="F300", name="Fibra 300 Mega", price=Decimal("99.90"), active=True)
+    rule = DueRule(code="D10", name="Vencimento dia 10", due_day=10, issue_days_before=10,
+                   competence_mode="mes_seguinte", active=True)
+    s.add_all([company, plan, rule])
+    s.flush()
+    return company, plan, rule
+
+
+def add_contract(s, party_id: int, company, plan, rule, *, status: str = "ativo", activated_on=None):
+    """A "cobranca" contract of the party on that plan and due rule, flushed."""
+    from plugins.receivables.models import Contract
+
+    contract = Contract(party_id=party_id, company_id=company.id, plan_id=plan.id, due_rule_id=rule.id,
+                        wallet="cobranca", status=status, activated_on=activated_on, cancellation_requested=False)
+    s.add(contract)
+    s.flush()
+    return contract

@@ -7,39 +7,30 @@ import json
 
 import pytest
 from sqlalchemy import select
-from typer.testing import CliRunner
 
-from core.cli import build_app
 from core.db import unit_of_work
-from core.runtime import bootstrap, set_current
+from core.runtime import bootstrap
 from plugins.bank_profiles.models import Boleto
 from plugins.bank_profiles.tests.profiles_world import ITAU, SICOOB, seed
 from plugins.receivables.billing import run_billing
 from plugins.receivables.tests.conftest import Factory
-from tests.conftest import make_config, truncate_all
+from tests.cli_runner import cli_invoker
+from tests.conftest import make_config
+from tests.worldkit import runtime_maker
+
+
+ENABLED = ["receivables", "bank_profiles"]
 
 
 @pytest.fixture
 def rt(database_url):
-    runtime = bootstrap(make_config(database_url, enabled=["receivables", "bank_profiles"]))
-    yield runtime
-    truncate_all(runtime.engine)
-    runtime.dispose()
-    set_current(None)
+    with runtime_maker(bootstrap) as make:
+        yield make(make_config(database_url, enabled=ENABLED))
 
 
 @pytest.fixture
 def cli(rt, database_url, tmp_path, monkeypatch):
-    cfg = tmp_path / "quita.toml"
-    cfg.write_text(f'[database]\nurl = "{database_url}"\n\n[plugins]\nenabled = ["receivables", "bank_profiles"]\n',
-                   encoding="utf-8")
-    monkeypatch.setenv("QUITA_CONFIG", str(cfg))
-    app, runner = build_app(rt.plugins), CliRunner()
-
-    def run(*args):
-        return runner.invoke(app, list(args))
-
-    return run
+    return cli_invoker(rt, database_url, tmp_path, monkeypatch, ENABLED)
 
 
 # brcobranca's Itaú vector (spec/brcobranca/boleto/itau_spec.rb): carteira 175, 02/02/2008, R$ 135,00.

@@ -6,14 +6,16 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import func, select
 
 from core.db import unit_of_work
 from core.ledger.models import Account, JournalEntry, JournalLine
 from core.ledger.services import account_balance, trial_balance
-from core.runtime import bootstrap
+from core.runtime import bootstrap, set_current
 from plugins.receivables.models import Invoice
-from tests.conftest import make_config
+from tests.conftest import make_config, truncate_all
+from tests.worldkit import add_accounts
 
 D = Decimal
 # code, name, kind — the demo chart's codes (core.demo_master.CHART) plus juros e multas
@@ -34,14 +36,19 @@ def make_runtime(database_url: str, settings: dict | None = None, modules: dict 
     return bootstrap(config, extra_plugins=modules, make_current=False)
 
 
+@pytest.fixture(name="rt")
+def accrual_rt(database_url):
+    """A runtime with the receivables plugin on the test database, emptied afterwards
+    (import it into a test module to get the `rt` fixture)."""
+    made = make_runtime(database_url)
+    yield made
+    truncate_all(made.engine)
+    made.dispose()
+    set_current(None)
+
+
 def add_chart(session, company_id: int) -> dict[str, int]:
-    ids = {}
-    for code, name, kind in CHART:
-        acc = Account(company_id=company_id, code=code, name=name, kind=kind, is_synthetic=False, active=True)
-        session.add(acc)
-        session.flush()
-        ids[code] = acc.id
-    return ids
+    return add_accounts(session, company_id, CHART)
 
 
 def balance(rt, company_id: int, code: str) -> Decimal:

@@ -12,11 +12,12 @@ from sqlalchemy import select
 
 from core.auth import create_user
 from core.db import unit_of_work
-from core.ledger.models import Account, JournalLine
+from core.ledger.models import JournalLine
 from core.ledger.services import account_balance
 from plugins.receivables.deposit_models import UnidentifiedDeposit
-from plugins.receivables.invoicing import draw_numbers
-from plugins.receivables.models import Charge, Invoice
+from plugins.receivables.tests.invoice_world import add_invoice
+from tests.worldkit import add_accounts
+from tests.worldkit import entry_lines as lines  # noqa: F401  (the deposit tests' name)
 
 D = Decimal
 DEPOSIT_ACCOUNT = "2.1.1.09"
@@ -47,12 +48,7 @@ def seed(engine, factory, *, cnpj: str = "11222333000181", code: str = "1", user
         f = factory(s)
         company = f.company(code=code, cnpj=cnpj)
         party = f.party("Maria da Silva")
-        ids = {}
-        for acode, name, kind in CHART:
-            acc = Account(company_id=company.id, code=acode, name=name, kind=kind, is_synthetic=False, active=True)
-            s.add(acc)
-            s.flush()
-            ids[acode] = acc.id
+        ids = add_accounts(s, company.id, CHART)
         admin = create_user(s, username, "senha-muito-forte-1", is_admin=True)
         s.flush()
         return World(company.id, party.id, ids["1.1.1.02"], ids["1.1.1.01"], ids[DEPOSIT_ACCOUNT], admin)
@@ -61,23 +57,7 @@ def seed(engine, factory, *, cnpj: str = "11222333000181", code: str = "1", user
 def invoice(engine, w: World, total="99.90", issue=date(2026, 11, 30), due=date(2026, 12, 10),
             description="Fibra 300 Mega") -> int:
     with unit_of_work(engine) as s:
-        number = draw_numbers(s, w.company_id, 1)
-        inv = Invoice(party_id=w.party_id, company_id=w.company_id, number=number, issue_date=issue, due_date=due,
-                      total=D(total), status="aberta", description=description, wallet="cobranca",
-                      competence=date(2026, 11, 1), remessa_transmitted=False, remessa_write_off_pending=False)
-        s.add(inv)
-        s.flush()
-        s.add(Charge(party_id=w.party_id, company_id=w.company_id, description="Mensalidade Fibra 300 Mega",
-                     amount=D(total), due_date=due, competence=date(2026, 11, 1), status="faturada",
-                     invoice_id=inv.id, origin="contrato"))
-        return inv.id
-
-
-def lines(s, entry_id) -> list[tuple[str, Decimal, Decimal]]:
-    rows = s.execute(select(Account.code, JournalLine.debit, JournalLine.credit)
-                     .join(Account, Account.id == JournalLine.account_id)
-                     .where(JournalLine.entry_id == entry_id).order_by(Account.code)).all()
-    return [(code, debit, credit) for code, debit, credit in rows]
+        return add_invoice(s, w.company_id, w.party_id, total, issue, due, description=description)
 
 
 def open_sum(s, company_id: int) -> Decimal:

@@ -21,6 +21,7 @@ from plugins.receivables.billing import run_billing
 from plugins.receivables.models import Charge, Invoice
 from plugins.receivables.tests.accrual_support import D, add_chart, balance, entries, make_runtime, open_total, trial
 from tests.conftest import truncate_all
+from tests.worldkit import runtime_maker
 
 PROTECTED = ("Lançamentos anteriores ou iguais a 31/12/2026 estão protegidos (Proteger lançamentos anteriores a). "
              "Data informada: 31/12/2026.")
@@ -37,11 +38,8 @@ EXPECTED = [
 
 @pytest.fixture
 def rt(database_url):
-    made = make_runtime(database_url)
-    yield made
-    truncate_all(made.engine)
-    made.dispose()
-    set_current(None)
+    with runtime_maker(make_runtime) as make:
+        yield make(database_url)
 
 
 def _setup(rt, factory, *, protect_before=None) -> int:

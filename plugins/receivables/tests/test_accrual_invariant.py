@@ -14,7 +14,6 @@ from sqlalchemy import select
 
 from core.db import unit_of_work
 from core.ledger.models import Account, JournalEntry, JournalLine
-from core.runtime import set_current
 from plugins.receivables import invoice_tools as tools
 from plugins.receivables.accrual import carried_total
 from plugins.receivables.billing import run_billing
@@ -22,16 +21,13 @@ from plugins.receivables.models import Invoice
 from plugins.receivables.settlement import reverse_settlement, settle_invoice, settle_partial
 from plugins.receivables.settlement_models import METHOD_PROFILE, Settlement
 from plugins.receivables.tests.accrual_support import D, add_chart, balance, make_runtime, open_total, trial
-from tests.conftest import truncate_all
+from tests.worldkit import runtime_maker
 
 
 @pytest.fixture
 def rt(database_url):
-    made = make_runtime(database_url)
-    yield made
-    truncate_all(made.engine)
-    made.dispose()
-    set_current(None)
+    with runtime_maker(make_runtime) as make:
+        yield make(database_url)
 
 
 def _world(rt, factory, customers=6):

@@ -24,7 +24,7 @@ from plugins.receivables.billing import run_billing
 from plugins.receivables.charge_tools import invoice_charges
 from plugins.receivables.models import Charge, Invoice
 from plugins.receivables.tests.accrual_support import D, add_chart, balance, entries, make_runtime, open_total, trial
-from tests.conftest import truncate_all
+from tests.worldkit import runtime_maker
 
 NOW = datetime(2027, 1, 15, 15, 0, tzinfo=timezone.utc)  # 15/01/2027 in São Paulo
 BILLING_ENTRY = (date(2026, 12, 31),
@@ -36,12 +36,10 @@ BILLING_ENTRY = (date(2026, 12, 31),
 
 @pytest.fixture
 def rt(database_url):
-    made = make_runtime(database_url)
-    set_current(made)
-    yield made
-    truncate_all(made.engine)
-    made.dispose()
-    set_current(None)
+    with runtime_maker(make_runtime) as make:
+        made = make(database_url)
+        set_current(made)
+        yield made
 
 
 def _billed(rt, factory, *, protect_before=None):

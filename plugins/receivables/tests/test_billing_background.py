@@ -27,6 +27,7 @@ from hooks import hookimpl
 from plugins.receivables import billing_background
 from plugins.receivables.billing import submit_billing
 from plugins.receivables.models import ContractSuspension, Invoice
+from plugins.receivables.tests.billing_page_support import billing_summary as _summary
 from tests.browser.uisupport import add_user, csrf_of, login
 from tests.conftest import make_config
 from tests.pluginkit import plugin_module
@@ -89,14 +90,6 @@ def _poll(client, job_id: int, *, limit: float = 20.0) -> str:
 def _facts(html: str) -> dict:
     return {k: re.sub(r"<[^>]+>", "", v).strip() for k, v in
             re.findall(r'<dd data-progress="([a-z]+)">(.*?)</dd>', html, re.S)}
-
-
-def _summary(html: str) -> dict:
-    block = re.search(r'<section class="billing-summary"(.*?)</section>', html, re.S)
-    assert block, "resumo ausente"
-    return {k: re.sub(r"<[^>]+>", "", v).strip()
-            for k, v in re.findall(r'<tr data-key="([a-z_]+)"><th[^>]*>.*?</th><td[^>]*>(.*?)</td></tr>',
-                                   block.group(1), re.S)}
 
 
 def _job_of(html: str) -> int:

@@ -6,38 +6,24 @@ from __future__ import annotations
 import json
 
 import pytest
-from typer.testing import CliRunner
 
-from core.cli import build_app
 from core.db import unit_of_work
-from core.runtime import bootstrap, set_current
+from core.runtime import bootstrap
 from plugins.receivables.tests.deposits_world import ACCOUNTS, SETTINGS, assert_books, seed
-from tests.conftest import make_config, truncate_all
+from tests.cli_runner import cli_invoker
+from tests.conftest import make_config
+from tests.worldkit import runtime_maker
 
 
 @pytest.fixture
 def rt(database_url):
-    runtime = bootstrap(make_config(database_url, enabled=["receivables"], plugin_settings=SETTINGS),
-                        make_current=False)
-    yield runtime
-    truncate_all(runtime.engine)
-    runtime.dispose()
-    set_current(None)
+    with runtime_maker(bootstrap) as make:
+        yield make(make_config(database_url, enabled=["receivables"], plugin_settings=SETTINGS), make_current=False)
 
 
 @pytest.fixture
 def cli(rt, database_url, tmp_path, monkeypatch):
-    cfg = tmp_path / "quita.toml"
-    settings = "\n".join(f'{k} = "{v}"' for k, v in ACCOUNTS.items())
-    cfg.write_text(f'[database]\nurl = "{database_url}"\n\n[plugins]\nenabled = ["receivables"]\n\n'
-                   f'[plugins.receivables]\n{settings}\n', encoding="utf-8")
-    monkeypatch.setenv("QUITA_CONFIG", str(cfg))
-    app, runner = build_app(rt.plugins), CliRunner()
-
-    def run(*args):
-        return runner.invoke(app, list(args))
-
-    return run
+    return cli_invoker(rt, database_url, tmp_path, monkeypatch, ["receivables"], {"receivables": ACCOUNTS})
 
 
 def test_cli_add_list_and_cancel(cli, rt, factory):

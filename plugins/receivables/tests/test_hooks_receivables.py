@@ -21,13 +21,14 @@ from core.actions import ActionContext, Blocker
 from core.db import after_commit, unit_of_work
 from core.numbering import next_number, peek_next
 from core.plugins import notify_each
-from core.runtime import bootstrap, set_current
+from core.runtime import bootstrap
 from hooks import hookimpl
 from hooks.receivables import SettlementAdjustment, SettlementReview, collect_before_settle
 from plugins.receivables import interest_hooks
 from plugins.receivables.interest import InterestBreakdown, InterestPolicy, InterestSettings, compute_charges
-from tests.conftest import make_config, truncate_all
+from tests.conftest import make_config
 from tests.pluginkit import plugin_module
+from tests.worldkit import runtime_maker
 
 D = Decimal
 DEFAULT = "receivables_interest_default"     # the plugin's default implementations, registered alone
@@ -42,18 +43,8 @@ def _runtime(url: str, modules: dict[str, types.ModuleType], settings: dict | No
 @pytest.fixture
 def db_runtime(database_url):
     """Runtimes built on the suite's (migrated) database; tables emptied afterwards."""
-    made = []
-
-    def make(modules):
-        rt = _runtime(database_url, modules)
-        made.append(rt)
-        return rt
-
-    yield make
-    for rt in made:
-        truncate_all(rt.engine)
-        rt.dispose()
-    set_current(None)
+    with runtime_maker(lambda modules: _runtime(database_url, modules)) as make:
+        yield make
 
 
 # --- compute_interest ----------------------------------------------------------------------------

@@ -24,8 +24,9 @@ from plugins.receivables.printing import (LAYOUT_CARNE, LAYOUT_INVOICE, print_in
                                           settlement_receipt_pdf)
 from plugins.receivables.tests.printing_support import (CUSTOMER, ink_ratio, need_poppler, pdf_text, render_pages,
                                                         seed_world, settle)
-from tests.conftest import make_config, truncate_all
+from tests.conftest import make_config
 from tests.pluginkit import plugin_module
+from tests.worldkit import runtime_maker
 
 
 @pytest.fixture(autouse=True)
@@ -248,19 +249,12 @@ def _write_config(tmp_path, runtime):
 
 @pytest.fixture
 def hook_rt(database_url):
-    made = []
+    def build(modules):
+        return bootstrap(make_config(database_url, enabled=["receivables", *modules]), extra_plugins=modules,
+                         make_current=False)
 
-    def make(modules):
-        rt = bootstrap(make_config(database_url, enabled=["receivables", *modules]), extra_plugins=modules,
-                       make_current=False)
-        made.append(rt)
-        return rt
-
-    yield make
-    for rt in made:
-        truncate_all(rt.engine)
-        rt.dispose()
-    set_current(None)
+    with runtime_maker(build) as make:
+        yield make
 
 
 def test_hook_draw_invoice_payment_slip(hook_rt, factory, tmp_path):

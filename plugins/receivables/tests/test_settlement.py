@@ -17,19 +17,21 @@ from core.actions import Blocker, preview_action, run_action
 from core.auth import create_user
 from core.db import unit_of_work
 from core.errors import PermissionDenied, ValidationError
-from core.ledger.models import Account, JournalEntry, JournalLine
+from core.ledger.models import JournalEntry
 from core.models.company import Company
-from core.runtime import bootstrap, set_current
+from core.runtime import bootstrap
 from hooks import hookimpl
 from hooks.receivables import SettlementAdjustment
 from plugins.receivables.interest import compute_charges
-from plugins.receivables.invoicing import draw_numbers
 from plugins.receivables.models import Charge, Invoice
 from plugins.receivables.settlement import (ORIGIN_SETTLEMENT, SettlementRefused, reverse_settlement,
                                             settle_invoice, settle_partial, settlement_receipt)
 from plugins.receivables.settlement_models import METHOD_OTHER, METHOD_PROFILE, Settlement, SettlementCharge
-from tests.conftest import make_config, truncate_all
+from plugins.receivables.tests.invoice_world import add_invoice
+from tests.conftest import make_config
 from tests.pluginkit import plugin_module
+from tests.worldkit import add_accounts, runtime_maker
+from tests.worldkit import entry_lines as _lines
 
 D = Decimal
 ACCOUNTS = {"receivable_account_code": "1.1.3.01", "revenue_account_code": "3.1.2.01",
@@ -43,21 +45,14 @@ REVERSE = "receivables.invoice.reverse"
 
 @pytest.fixture
 def make_rt(database_url):
-    made = []
-
-    def make(modules: dict | None = None, settings: dict | None = None):
+    def build(modules: dict | None = None, settings: dict | None = None):
         modules = modules or {}
         config = make_config(database_url, enabled=["receivables", *modules],
                              plugin_settings=SETTINGS if settings is None else settings)
-        rt = bootstrap(config, extra_plugins=modules, make_current=False)
-        made.append(rt)
-        return rt
+        return bootstrap(config, extra_plugins=modules, make_current=False)
 
-    yield make
-    for rt in made:
-        truncate_all(rt.engine)
-        rt.dispose()
-    set_current(None)
+    with runtime_maker(build) as make:
+        yield make
 
 
 @dataclasses.dataclass
@@ -74,16 +69,10 @@ def _seed(rt, factory) -> World:
         f = factory(s)
         company = f.company()
         party = f.party("Maria da Silva")
-        accounts = {}
-        for code, name, kind in (("1.1.1.01", "Caixa geral", "cash"), ("1.1.1.02", "Cofre", "cash"),
-                                 ("1.1.3.01", "Clientes", "receivable"), ("3.1.2.01", "Juros e multas recebidos",
-                                                                          "revenue"),
-                                 ("3.2.1.01", "Descontos concedidos", "discount"),
-                                 ("3.1.3.01", "Acréscimos recebidos", "surcharge")):
-            acc = Account(company_id=company.id, code=code, name=name, kind=kind, is_synthetic=False, active=True)
-            s.add(acc)
-            s.flush()
-            accounts[code] = acc.id
+        accounts = add_accounts(s, company.id, (
+            ("1.1.1.01", "Caixa geral", "cash"), ("1.1.1.02", "Cofre", "cash"), ("1.1.3.01", "Clientes", "receivable"),
+            ("3.1.2.01", "Juros e multas recebidos", "revenue"), ("3.2.1.01", "Descontos concedidos", "discount"),
+            ("3.1.3.01", "Acréscimos recebidos", "surcharge")))
         admin = create_user(s, "gerente", "senha-muito-forte-1", is_admin=True)
         s.flush()
         return World(company.id, party.id, accounts["1.1.1.01"], accounts["1.1.1.02"], admin)
@@ -91,23 +80,7 @@ def _seed(rt, factory) -> World:
 
 def _invoice(rt, w: World, total="99.90", issue=date(2026, 11, 30), due=date(2026, 12, 10), status="aberta") -> int:
     with unit_of_work(rt.engine) as s:
-        number = draw_numbers(s, w.company_id, 1)
-        inv = Invoice(party_id=w.party_id, company_id=w.company_id, number=number, issue_date=issue, due_date=due,
-                      total=D(total), status=status, description="Fibra 300 Mega", wallet="cobranca",
-                      competence=date(2026, 11, 1), remessa_transmitted=False, remessa_write_off_pending=False)
-        s.add(inv)
-        s.flush()
-        s.add(Charge(party_id=w.party_id, company_id=w.company_id, description="Mensalidade Fibra 300 Mega",
-                     amount=D(total), due_date=due, competence=date(2026, 11, 1), status="faturada",
-                     invoice_id=inv.id, origin="contrato"))
-        return inv.id
-
-
-def _lines(s, entry_id) -> list[tuple[str, Decimal, Decimal]]:
-    rows = s.execute(select(Account.code, JournalLine.debit, JournalLine.credit)
-                     .join(Account, Account.id == JournalLine.account_id)
-                     .where(JournalLine.entry_id == entry_id).order_by(Account.code)).all()
-    return [(code, debit, credit) for code, debit, credit in rows]
+        return add_invoice(s, w.company_id, w.party_id, total, issue, due, status=status)
 
 
 def _settlement_charges(s, invoice_id) -> list[tuple[str, Decimal, str]]:

@@ -23,12 +23,13 @@ from core.db import unit_of_work
 from core.errors import ValidationError
 from core.ledger.models import Account, JournalLine
 from core.models import Reason
-from core.runtime import bootstrap, set_current
+from core.runtime import bootstrap
 from core.web.app import create_app
-from plugins.receivables.invoicing import draw_numbers
-from plugins.receivables.models import Charge, Invoice
+from plugins.receivables.models import Invoice
 from plugins.receivables.settlement_models import Settlement
-from tests.conftest import make_config, truncate_all
+from plugins.receivables.tests.invoice_world import add_invoice
+from tests.conftest import make_config
+from tests.worldkit import add_accounts, runtime_maker
 
 D = Decimal
 PASSWORD = "senha-muito-forte-1"
@@ -43,21 +44,14 @@ OLDER = "fatura.vencimento_anterior_em_aberto"
 
 @pytest.fixture
 def make_rt(database_url):
-    made = []
-
-    def make(settings: dict | None = None):
+    def build(settings: dict | None = None):
         config = make_config(database_url, enabled=["receivables"],
                              plugin_settings={"receivables": {**ACCOUNTS, **(settings or {})}},
                              secret_key="segredo-baixa-parcial")
-        rt = bootstrap(config, make_current=False)
-        made.append(rt)
-        return rt
+        return bootstrap(config, make_current=False)
 
-    yield make
-    for rt in made:
-        truncate_all(rt.engine)
-        rt.dispose()
-    set_current(None)
+    with runtime_maker(build) as make:
+        yield make
 
 
 @dataclasses.dataclass
@@ -78,19 +72,11 @@ def _seed(rt, factory) -> World:
         company = f.company()
         other = f.company(code="2", cnpj="11444777000161")
         party = f.party("Maria da Silva")
-        accounts = {}
-        for code, name, kind, cid in (("1.1.1.01", "Caixa geral", "cash", company.id),
-                                      ("1.1.1.02", "Cofre", "cash", company.id),
-                                      ("1.1.2.01", "Banco do Brasil", "bank", company.id),
-                                      ("1.1.3.01", "Clientes", "receivable", company.id),
-                                      ("3.1.2.01", "Juros e multas recebidos", "revenue", company.id),
-                                      ("3.2.1.01", "Descontos concedidos", "discount", company.id),
-                                      ("3.1.3.01", "Acréscimos recebidos", "surcharge", company.id),
-                                      ("1.1.1.01", "Caixa da filial", "cash", other.id)):
-            acc = Account(company_id=cid, code=code, name=name, kind=kind, is_synthetic=False, active=True)
-            s.add(acc)
-            s.flush()
-            accounts.setdefault(code, acc.id)
+        accounts = add_accounts(s, company.id, (
+            ("1.1.1.01", "Caixa geral", "cash"), ("1.1.1.02", "Cofre", "cash"), ("1.1.2.01", "Banco do Brasil", "bank"),
+            ("1.1.3.01", "Clientes", "receivable"), ("3.1.2.01", "Juros e multas recebidos", "revenue"),
+            ("3.2.1.01", "Descontos concedidos", "discount"), ("3.1.3.01", "Acréscimos recebidos", "surcharge"),
+            ("1.1.1.01", "Caixa da filial", "cash", other.id)))
         admin = create_user(s, "gerente", PASSWORD, is_admin=True)
         admin.company_id = company.id
         s.add(Reason(kind="suspensao_fatura", code="NEG", description="Negociação em andamento", active=True))
@@ -101,17 +87,8 @@ def _seed(rt, factory) -> World:
 def _invoice(rt, w: World, total="99.90", issue=date(2026, 11, 30), due=date(2026, 12, 10), status="aberta",
              remessa=False, payment_form="crediario") -> int:
     with unit_of_work(rt.engine) as s:
-        number = draw_numbers(s, w.company_id, 1)
-        inv = Invoice(party_id=w.party_id, company_id=w.company_id, number=number, issue_date=issue, due_date=due,
-                      total=D(total), status=status, description="Fibra 300 Mega", wallet="cobranca",
-                      competence=date(2026, 11, 1), remessa_transmitted=remessa, remessa_write_off_pending=False,
-                      payment_form=payment_form)
-        s.add(inv)
-        s.flush()
-        s.add(Charge(party_id=w.party_id, company_id=w.company_id, description="Mensalidade Fibra 300 Mega",
-                     amount=D(total), due_date=due, competence=date(2026, 11, 1), status="faturada",
-                     invoice_id=inv.id, origin="contrato"))
-        return inv.id
+        return add_invoice(s, w.company_id, w.party_id, total, issue, due, status=status,
+                           remessa_transmitted=remessa, payment_form=payment_form)
 
 
 def _number(rt, inv_id) -> int:

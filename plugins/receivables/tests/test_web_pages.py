@@ -17,6 +17,7 @@ from core.models.audit import AuditEntry
 from core.web.app import create_app
 from plugins.receivables.contracts import PERM_CANCEL
 from plugins.receivables.models import Charge, Contract, Invoice
+from plugins.receivables.tests.billing_page_support import billing_summary as _summary
 from tests.browser.uisupport import add_user, csrf_of, login
 
 
@@ -38,15 +39,6 @@ def _contracts(factory) -> types.SimpleNamespace:
         c_carla = f.contract(carla, company, plan, rule, activated_on=date(2026, 12, 3))
         return types.SimpleNamespace(ana=ana.id, bruno=bruno.id, carla=carla.id, c_ana=c_ana.id,
                                      c_bruno=c_bruno.id, c_carla=c_carla.id)
-
-
-def _summary(html: str) -> dict:
-    """The result table: {data-key: cell text}."""
-    block = re.search(r'<section class="billing-summary"(.*?)</section>', html, re.S)
-    assert block, "resumo do faturamento ausente"
-    return {k: re.sub(r"<[^>]+>", "", v).strip()
-            for k, v in re.findall(r'<tr data-key="([a-z_]+)"><th[^>]*>.*?</th><td[^>]*>(.*?)</td></tr>',
-                                   block.group(1), re.S)}
 
 
 def _finished(client, html: str) -> str:
