@@ -154,6 +154,9 @@ def register_routes(register):
     from plugins.receivables.deposits_web import router as deposits_router
 
     register(deposits_router)
+    from plugins.receivables.collections_web import router as collections_router
+
+    register(collections_router)
 
 
 @hookimpl
@@ -165,6 +168,10 @@ def register_menu_items(register):
     from plugins.receivables.deposits_web import menu_items as deposit_menu_items
 
     for item in deposit_menu_items():
+        register(item)
+    from plugins.receivables.collections_web import menu_items as collection_menu_items
+
+    for item in collection_menu_items():
         register(item)
 
 
