@@ -173,3 +173,7 @@ def register(cli: typer.Typer) -> None:
             typer.echo(f"PIX copia e cola: {result['pix_brcode']}")
 
     cli.add_typer(boleto, name="boleto")
+
+    from plugins.bank_profiles.retorno_cli import register as register_retorno
+
+    register_retorno(cli)

@@ -113,3 +113,6 @@ class Boleto(Base):
     vencimento: Mapped[date] = mapped_column(Date, nullable=False)
     pix_brcode: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    # From the bank's retorno (retorno.py): entrada confirmada / baixa dates.
+    registrado_em: Mapped[date | None] = mapped_column(Date)
+    baixado_em: Mapped[date | None] = mapped_column(Date)

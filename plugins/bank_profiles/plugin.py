@@ -3,13 +3,17 @@
 Registers the payment-profile document (perfil de pagamento / portador), its settings, migrations
 and permissions; implements `payment_profile_choices` (the profiles a contract may use) and
 `on_invoice_created` (nosso número + boleto of each new invoice of a contract with a profile);
-adds `quita boleto compute | decode | show` and the demo profiles. See README.md.
+adds `quita boleto compute | decode | show` and the demo profiles. Remessa (`remessa.py`):
+`quita remessa gerar | list`, page "Arquivos de remessa", `action_blockers` (remessa transmitida) and
+`on_invoice_removed` (queues the pedido de baixa). See README.md.
 """
 
 from pathlib import Path
 
 from hooks import hookimpl
 from plugins.bank_profiles import models  # noqa: F401  (maps the tables for migrations)
+from plugins.bank_profiles import retorno_models  # noqa: F401,E402  (retorno import tables)
+from plugins.bank_profiles import remessa_models  # noqa: F401,E402  (remessa files and instructions)
 
 LABEL = "Perfis bancários (boleto, PIX, CNAB)"
 REQUIRES = ("receivables",)
@@ -17,6 +21,7 @@ MIGRATIONS = Path(__file__).parent / "migrations" / "versions"
 
 PERMISSIONS = {
     "bank_profiles.boleto.view": ("Ver o boleto (nosso número, linha digitável) das faturas", "Cobrança bancária"),
+    "bank_profiles.remessa.manage": ("Gerar e baixar arquivos de remessa", "Cobrança bancária"),
 }
 
 
@@ -62,6 +67,13 @@ def on_invoice_created(invoice, ctx):
 
 
 @hookimpl
+def draw_invoice_payment_slip(canvas, box, invoice, session, layout):
+    from plugins.bank_profiles.boleto_pdf import draw_payment_slip
+
+    return draw_payment_slip(canvas, box, invoice, session, layout)
+
+
+@hookimpl
 def register_demo_loaders(register):
     from plugins.bank_profiles.demo import load
 
@@ -75,3 +87,43 @@ def register_cli_commands(cli):
 
     commands.register(cli)
     bench.register(bench_group(cli))
+    from plugins.bank_profiles import remessa_cli
+
+    remessa_cli.register(cli)
+
+
+@hookimpl
+def action_blockers(action, records, params, ctx):
+    from plugins.bank_profiles.remessa import BLOCKED_ACTIONS, remessa_blockers
+
+    if action.name not in BLOCKED_ACTIONS:
+        return None
+    return remessa_blockers(ctx.session, action.name, records, params)
+
+
+@hookimpl
+def on_invoice_removed(invoice_id, reason, ctx):
+    from core.db import unit_of_work
+    from plugins.bank_profiles.remessa import queue_baixa
+
+    engine = ctx.runtime.engine if getattr(ctx, "runtime", None) is not None else None
+    with unit_of_work(engine) as s:
+        queue_baixa(s, invoice_id, user=getattr(ctx, "user", None))
+
+
+@hookimpl
+def register_routes(register):
+    from plugins.bank_profiles.remessa_web import router
+    from plugins.bank_profiles.retorno_web import router as retorno_router
+
+    register(router)
+    register(retorno_router)
+
+
+@hookimpl
+def register_menu_items(register):
+    from plugins.bank_profiles.remessa_web import menu_items
+    from plugins.bank_profiles.retorno_web import menu_items as retorno_menu_items
+
+    for item in (*menu_items(), *retorno_menu_items()):
+        register(item)

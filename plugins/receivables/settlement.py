@@ -406,14 +406,18 @@ def _notify(runtime, hook: str, invoice_id: int, settlement_id: int, ctx: Action
 # --- full settlement -------------------------------------------------------------------------------
 
 def _due_parts(invoice: Invoice, *, paid_on: date, received: Decimal | None, method: str, runtime,
-               ctx: ActionContext) -> _Parts:
+               ctx: ActionContext, reported: tuple[Decimal, Decimal] | None = None) -> _Parts:
     """What a full settlement on `paid_on` is due: the invoice total plus the `compute_interest`
-    components and the `before_settle` adjustments (blockers raise `SettlementRefused`)."""
-    breakdown = interest_for(runtime, invoice, paid_on)
+    components and the `before_settle` adjustments (blockers raise `SettlementRefused`).
+    `reported` = (interest, discount) the bank reported (retorno): they replace `compute_interest`."""
+    breakdown = None if reported is not None else interest_for(runtime, invoice, paid_on)
     review = _review(runtime, invoice, ProposedSettlement(paid_on, received, method, breakdown), ctx)
     if review.blockers:
         raise SettlementRefused(review.blockers)
     parts = _Parts(invoice_amount=invoice.total)
+    if reported is not None:
+        parts.add(KIND_INTEREST, _("Juros/multa informados pelo banco"), round_money(reported[0] or ZERO))
+        parts.add(KIND_DISCOUNT, _("Desconto informado pelo banco"), -round_money(reported[1] or ZERO))
     if breakdown is not None:
         parts.add(KIND_INTEREST, _("Juros ({d} dia(s) de atraso)").format(d=breakdown.interest_days),
                   breakdown.interest)
@@ -437,15 +441,23 @@ def amount_due(invoice: Invoice, *, paid_on: date, runtime, ctx: ActionContext, 
 
 def settle_invoice(session: Session, invoice: Invoice, *, paid_on: date, amount=None, method: str = METHOD_PROFILE,
                    bank_account_id: int | None = None, justification: str | None = None, user=None, runtime=None,
-                   ctx: ActionContext | None = None, debit_account: Account | None = None) -> SettlementOutcome:
+                   ctx: ActionContext | None = None, debit_account: Account | None = None,
+                   reported_interest=None, reported_discount=None) -> SettlementOutcome:
     """Liquidação avulsa of one invoice (see the module docstring). `debit_account`: only with
-    method "deposito_nao_identificado" (the account debited instead of a bank account)."""
+    method "deposito_nao_identificado" (the account debited instead of a bank account).
+    `reported_interest` / `reported_discount`: what the bank's retorno says (bank_profiles); when
+    either is given they replace the `compute_interest` breakdown (juros / desconto charges)."""
     ctx, paid_on, bank = _prepare(session, invoice, paid_on=paid_on, method=method, bank_account_id=bank_account_id,
                                   runtime=runtime, user=user, ctx=ctx, debit_account=debit_account)
     received = None if amount is None or amount == "" else _money(amount, _("Valor de liquidação"), "amount")
     if received is not None and received <= 0:
         raise ValidationError(_("O valor de liquidação deve ser maior que zero."), field="amount")
-    parts = _due_parts(invoice, paid_on=paid_on, received=received, method=method, runtime=runtime, ctx=ctx)
+    reported = None
+    if reported_interest is not None or reported_discount is not None:
+        reported = (_money(reported_interest or ZERO, _("Juros"), "reported_interest"),
+                    _money(reported_discount or ZERO, _("Desconto"), "reported_discount"))
+    parts = _due_parts(invoice, paid_on=paid_on, received=received, method=method, runtime=runtime, ctx=ctx,
+                       reported=reported)
     due = parts.amount
     if received is not None and received != due:
         if received < due:

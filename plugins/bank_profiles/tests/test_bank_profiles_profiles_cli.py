@@ -9,28 +9,11 @@ import pytest
 from sqlalchemy import select
 
 from core.db import unit_of_work
-from core.runtime import bootstrap
 from plugins.bank_profiles.models import Boleto
 from plugins.bank_profiles.tests.profiles_world import ITAU, SICOOB, seed
 from plugins.receivables.billing import run_billing
 from plugins.receivables.tests.conftest import Factory
-from tests.cli_runner import cli_invoker
-from tests.conftest import make_config
-from tests.worldkit import runtime_maker
-
-
-ENABLED = ["receivables", "bank_profiles"]
-
-
-@pytest.fixture
-def rt(database_url):
-    with runtime_maker(bootstrap) as make:
-        yield make(make_config(database_url, enabled=ENABLED))
-
-
-@pytest.fixture
-def cli(rt, database_url, tmp_path, monkeypatch):
-    return cli_invoker(rt, database_url, tmp_path, monkeypatch, ENABLED)
+from plugins.bank_profiles.tests.cli_fixtures import ENABLED, bank_cli, bank_rt  # noqa: F401  (fixtures rt, cli)
 
 
 # brcobranca's Itaú vector (spec/brcobranca/boleto/itau_spec.rb): carteira 175, 02/02/2008, R$ 135,00.

@@ -74,17 +74,148 @@ def upgrade() -> None:
     sa.Column('vencimento', sa.Date(), nullable=False),
     sa.Column('pix_brcode', sa.Text(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('registrado_em', sa.Date(), nullable=True),
+    sa.Column('baixado_em', sa.Date(), nullable=True),
     sa.ForeignKeyConstraint(['invoice_id'], ['receivables_invoice.id'], name=op.f('fk_bank_profiles_boleto_invoice_id_receivables_invoice')),
     sa.ForeignKeyConstraint(['profile_id'], ['bank_profiles_payment_profile.id'], name=op.f('fk_bank_profiles_boleto_profile_id_bank_profiles_payment_profile')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_bank_profiles_boleto')),
     sa.UniqueConstraint('invoice_id', name=op.f('uq_bank_profiles_boleto_invoice_id')),
     sa.UniqueConstraint('profile_id', 'nosso_numero', name='uq_bank_profiles_boleto_nosso_numero')
     )
+    op.create_table('bank_profiles_remessa',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('company_id', sa.Integer(), nullable=False),
+    sa.Column('profile_id', sa.Integer(), nullable=False),
+    sa.Column('nsa', sa.Integer(), nullable=False),
+    sa.Column('filename', sa.String(length=60), nullable=False),
+    sa.Column('layout', sa.String(length=40), nullable=False),
+    sa.Column('content', sa.LargeBinary(), nullable=False),
+    sa.Column('titulos', sa.Integer(), nullable=False),
+    sa.Column('instrucoes', sa.Integer(), nullable=False),
+    sa.Column('valor_total', sa.BigInteger(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('created_by', sa.String(length=150), nullable=True),
+    sa.ForeignKeyConstraint(['company_id'], ['company.id'], name=op.f('fk_bank_profiles_remessa_company_id_company')),
+    sa.ForeignKeyConstraint(['profile_id'], ['bank_profiles_payment_profile.id'], name=op.f('fk_bank_profiles_remessa_profile_id_bank_profiles_payment_profile')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_bank_profiles_remessa')),
+    sa.UniqueConstraint('profile_id', 'nsa', name='uq_bank_profiles_remessa_nsa')
+    )
+    with op.batch_alter_table('bank_profiles_remessa', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_bank_profiles_remessa_profile_id'), ['profile_id'], unique=False)
+
+    op.create_table('bank_profiles_retorno_import',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('company_id', sa.Integer(), nullable=False),
+    sa.Column('profile_id', sa.Integer(), nullable=False),
+    sa.Column('banco', sa.String(length=3), nullable=False),
+    sa.Column('layout', sa.String(length=40), nullable=False),
+    sa.Column('filename', sa.String(length=255), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('content', sa.LargeBinary(), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('nsa', sa.String(length=20), nullable=True),
+    sa.Column('titulos', sa.Integer(), nullable=False),
+    sa.Column('liquidados', sa.Integer(), nullable=False),
+    sa.Column('valor_liquidado', sa.BigInteger(), nullable=False),
+    sa.Column('nao_encontrados', sa.Integer(), nullable=False),
+    sa.Column('rejeitados', sa.Integer(), nullable=False),
+    sa.Column('erros', sa.Integer(), nullable=False),
+    sa.Column('avisos', sa.Text(), nullable=True),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('imported_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['company_id'], ['company.id'], name=op.f('fk_bank_profiles_retorno_import_company_id_company')),
+    sa.ForeignKeyConstraint(['profile_id'], ['bank_profiles_payment_profile.id'], name=op.f('fk_bank_profiles_retorno_import_profile_id_bank_profiles_payment_profile')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_bank_profiles_retorno_import')),
+    sa.UniqueConstraint('sha256', name=op.f('uq_bank_profiles_retorno_import_sha256'))
+    )
+    op.create_table('bank_profiles_remessa_instrucao',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('profile_id', sa.Integer(), nullable=False),
+    sa.Column('boleto_id', sa.Integer(), nullable=False),
+    sa.Column('invoice_id', sa.Integer(), nullable=False),
+    sa.Column('movimento', sa.String(length=2), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('created_by', sa.String(length=150), nullable=True),
+    sa.Column('remessa_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['boleto_id'], ['bank_profiles_boleto.id'], name=op.f('fk_bank_profiles_remessa_instrucao_boleto_id_bank_profiles_boleto')),
+    sa.ForeignKeyConstraint(['invoice_id'], ['receivables_invoice.id'], name=op.f('fk_bank_profiles_remessa_instrucao_invoice_id_receivables_invoice')),
+    sa.ForeignKeyConstraint(['profile_id'], ['bank_profiles_payment_profile.id'], name=op.f('fk_bank_profiles_remessa_instrucao_profile_id_bank_profiles_payment_profile')),
+    sa.ForeignKeyConstraint(['remessa_id'], ['bank_profiles_remessa.id'], name=op.f('fk_bank_profiles_remessa_instrucao_remessa_id_bank_profiles_remessa')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_bank_profiles_remessa_instrucao'))
+    )
+    with op.batch_alter_table('bank_profiles_remessa_instrucao', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_bank_profiles_remessa_instrucao_profile_id'), ['profile_id'], unique=False)
+
+    op.create_table('bank_profiles_remessa_item',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('remessa_id', sa.Integer(), nullable=False),
+    sa.Column('boleto_id', sa.Integer(), nullable=False),
+    sa.Column('invoice_id', sa.Integer(), nullable=False),
+    sa.Column('movimento', sa.String(length=2), nullable=False),
+    sa.Column('valor', sa.BigInteger(), nullable=False),
+    sa.ForeignKeyConstraint(['boleto_id'], ['bank_profiles_boleto.id'], name=op.f('fk_bank_profiles_remessa_item_boleto_id_bank_profiles_boleto')),
+    sa.ForeignKeyConstraint(['invoice_id'], ['receivables_invoice.id'], name=op.f('fk_bank_profiles_remessa_item_invoice_id_receivables_invoice')),
+    sa.ForeignKeyConstraint(['remessa_id'], ['bank_profiles_remessa.id'], name=op.f('fk_bank_profiles_remessa_item_remessa_id_bank_profiles_remessa')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_bank_profiles_remessa_item'))
+    )
+    with op.batch_alter_table('bank_profiles_remessa_item', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_bank_profiles_remessa_item_boleto_id'), ['boleto_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_bank_profiles_remessa_item_remessa_id'), ['remessa_id'], unique=False)
+
+    op.create_table('bank_profiles_retorno_item',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('import_id', sa.Integer(), nullable=False),
+    sa.Column('profile_id', sa.Integer(), nullable=False),
+    sa.Column('linha', sa.Integer(), nullable=False),
+    sa.Column('nosso_numero', sa.String(length=40), nullable=True),
+    sa.Column('ocorrencia_codigo', sa.String(length=5), nullable=True),
+    sa.Column('ocorrencia', sa.String(length=30), nullable=False),
+    sa.Column('ocorrencia_descricao', sa.Text(), nullable=True),
+    sa.Column('data_ocorrencia', sa.Date(), nullable=True),
+    sa.Column('data_credito', sa.Date(), nullable=True),
+    sa.Column('valor_titulo', sa.BigInteger(), nullable=True),
+    sa.Column('valor_pago', sa.BigInteger(), nullable=True),
+    sa.Column('juros_multa', sa.BigInteger(), nullable=True),
+    sa.Column('desconto', sa.BigInteger(), nullable=True),
+    sa.Column('tarifa', sa.BigInteger(), nullable=True),
+    sa.Column('motivos', sa.Text(), nullable=True),
+    sa.Column('boleto_id', sa.Integer(), nullable=True),
+    sa.Column('invoice_id', sa.Integer(), nullable=True),
+    sa.Column('settlement_id', sa.Integer(), nullable=True),
+    sa.Column('diferenca', sa.BigInteger(), nullable=True),
+    sa.Column('outcome', sa.String(length=20), nullable=False),
+    sa.Column('message', sa.Text(), nullable=True),
+    sa.ForeignKeyConstraint(['import_id'], ['bank_profiles_retorno_import.id'], name=op.f('fk_bank_profiles_retorno_item_import_id_bank_profiles_retorno_import')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_bank_profiles_retorno_item'))
+    )
+    with op.batch_alter_table('bank_profiles_retorno_item', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_bank_profiles_retorno_item_import_id'), ['import_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_bank_profiles_retorno_item_nosso_numero'), ['nosso_numero'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('bank_profiles_retorno_item', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_bank_profiles_retorno_item_nosso_numero'))
+        batch_op.drop_index(batch_op.f('ix_bank_profiles_retorno_item_import_id'))
+
+    op.drop_table('bank_profiles_retorno_item')
+    with op.batch_alter_table('bank_profiles_remessa_item', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_bank_profiles_remessa_item_remessa_id'))
+        batch_op.drop_index(batch_op.f('ix_bank_profiles_remessa_item_boleto_id'))
+
+    op.drop_table('bank_profiles_remessa_item')
+    with op.batch_alter_table('bank_profiles_remessa_instrucao', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_bank_profiles_remessa_instrucao_profile_id'))
+
+    op.drop_table('bank_profiles_remessa_instrucao')
+    op.drop_table('bank_profiles_retorno_import')
+    with op.batch_alter_table('bank_profiles_remessa', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_bank_profiles_remessa_profile_id'))
+
+    op.drop_table('bank_profiles_remessa')
     op.drop_table('bank_profiles_boleto')
     with op.batch_alter_table('bank_profiles_payment_profile', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_bank_profiles_payment_profile_docname'))
