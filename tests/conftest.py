@@ -15,6 +15,7 @@ import pytest
 import uuid
 
 from sqlalchemy import create_engine, text
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import make_url
 
 from core.config import BUILTIN_PLUGINS, parse_config
@@ -93,12 +94,24 @@ def truncate_all(engine) -> None:
     from core.model import Base
 
     with engine.connect() as conn:
-        names = [t.name for t in Base.metadata.sorted_tables if conn.dialect.has_table(conn, t.name)]
+        existing = set(sa_inspect(conn).get_table_names())
+    tables = [t for t in Base.metadata.sorted_tables if t.name in existing]
+    names = [t.name for t in tables]
     if not names:
         return
     if engine.dialect.name == "postgresql":
+        # DELETE (foreign-key triggers off for this transaction) and a reset of each table's id
+        # sequence: the same end state as TRUNCATE … RESTART IDENTITY, at a fraction of its cost
+        # on small tables (TRUNCATE of every table took ~0.24 s per test).
+        serials = [f"pg_get_serial_sequence('\"{t.name}\"', '{c.name}')"
+                   for t in tables for c in t.primary_key.columns if c.autoincrement is not False]
         with engine.begin() as conn:
-            conn.execute(text("TRUNCATE " + ", ".join(f'"{n}"' for n in names) + " RESTART IDENTITY CASCADE"))
+            conn.execute(text("SET LOCAL session_replication_role = replica"))
+            for n in reversed(names):
+                conn.execute(text(f'DELETE FROM "{n}"'))
+            if serials:
+                conn.execute(text("SELECT setval(seq, 1, false) FROM (VALUES " +
+                                  ", ".join(f"({x})" for x in serials) + ") AS v(seq) WHERE seq IS NOT NULL"))
         return
     raw = engine.raw_connection()  # plain DBAPI: the engine's BEGIN IMMEDIATE listener stays out of the way
     try:
