@@ -397,13 +397,18 @@ def collect_blockers(runtime, session: Session, action: Action, records: list, p
         found.extend(action.check(ctx, records, params) or ())
     for result in runtime.hook.action_blockers(action=action, records=records, params=params, ctx=ctx):
         found.extend(result or ())
-    out: dict[int, list[Blocker]] = {}
-    for b in found:
-        if not isinstance(b, Blocker):
-            raise TypeError(f"action_blockers deve devolver core.actions.Blocker, não {type(b).__name__}")
-        bucket = out.setdefault(b.record_id, [])
-        if b not in bucket:
-            bucket.append(b)
+    return _by_record(found, Blocker, "action_blockers")
+
+
+def _by_record(found: list, cls: type, hook: str) -> dict[int, list]:
+    """`found` (Blocker or Advice items) grouped per record id, duplicates dropped, order kept."""
+    out: dict[int, list] = {}
+    for item in found:
+        if not isinstance(item, cls):
+            raise TypeError(f"{hook} deve devolver core.actions.{cls.__name__}, não {type(item).__name__}")
+        bucket = out.setdefault(item.record_id, [])
+        if item not in bucket:
+            bucket.append(item)
     return out
 
 
@@ -420,17 +425,8 @@ def collect_warnings(runtime, session: Session, action: Action, records: list, p
         found.extend(action.warn(ctx, records, params) or ())
     for result in runtime.hook.action_warnings(action=action, records=records, params=params, ctx=ctx):
         found.extend(result or ())
-    wanted = {r.id for r in records}
-    out: dict[int, list[Advice]] = {}
-    for w in found:
-        if not isinstance(w, Advice):
-            raise TypeError(f"action_warnings deve devolver core.actions.Advice, não {type(w).__name__}")
-        if w.record_id not in wanted:
-            continue
-        bucket = out.setdefault(w.record_id, [])
-        if w not in bucket:
-            bucket.append(w)
-    return {r.id: out[r.id] for r in records if r.id in out}
+    out = _by_record(found, Advice, "action_warnings")
+    return {r.id: out[r.id] for r in records if r.id in out}  # advice on other records is ignored
 
 
 def _missing_blockers(ids: list[int], records: list) -> dict[int, list[Blocker]]:

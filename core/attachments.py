@@ -68,7 +68,7 @@ def sniff_image(content: bytes) -> str | None:
 def format_size(size: int) -> str:
     """Bytes for an operator: "820 bytes", "12,5 KB", "6,2 MB" (pt-BR decimal comma)."""
     if size < 1024:
-        return f"{size} bytes"
+        return f"{size} byte" if size == 1 else f"{size} bytes"
     if size < 1024 * 1024:
         return f"{size / 1024:.1f} KB".replace(".", ",")
     return f"{size / (1024 * 1024):.1f} MB".replace(".", ",")

@@ -23,6 +23,7 @@ import io
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Callable, Sequence
+from zoneinfo import ZoneInfo
 
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
@@ -43,6 +44,7 @@ MARGIN = 12 * mm
 FONT = "Helvetica"
 FONT_BOLD = "Helvetica-Bold"
 GREY = 0.45
+LOCAL_TZ = ZoneInfo("America/Sao_Paulo")
 
 
 @dataclass(frozen=True)
@@ -88,11 +90,12 @@ class Column:
 # --- text ---------------------------------------------------------------------------------------
 
 def format_date(value) -> str:
-    """date ⇒ 'dd/mm/aaaa' ('' for None)."""
+    """date ⇒ 'dd/mm/aaaa' ('' for None); an aware datetime gives its date in São Paulo (a UTC
+    timestamp after 21:00 is still the same day for the customer)."""
     if value is None:
         return ""
     if isinstance(value, datetime):
-        value = value.date()
+        value = (value.astimezone(LOCAL_TZ) if value.tzinfo is not None else value).date()
     if isinstance(value, date):
         return value.strftime("%d/%m/%Y")
     return str(value)

@@ -33,6 +33,7 @@ def test_sniff_image_by_magic_bytes_not_by_name():
     assert att.sniff_image(b"") is None
     assert att.format_size(820) == "820 bytes" and att.format_size(2048) == "2,0 KB"
     assert att.format_size(6_500_000) == "6,2 MB"
+    assert att.format_size(1) == "1 byte"
 
 
 def test_add_list_get_remove_with_audit(runtime):

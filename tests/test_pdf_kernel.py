@@ -42,6 +42,7 @@ def _pages(pdf: bytes, tmp_path) -> int:
 def test_formats_and_address():
     assert format_date(date(2026, 12, 10)) == "10/12/2026"
     assert format_date(datetime(2026, 1, 2, 3, 4, tzinfo=timezone.utc)) == "02/01/2026"
+    assert format_date(datetime(2026, 1, 2, 2, 30, tzinfo=timezone.utc)) == "01/01/2026"  # 23:30 in São Paulo
     assert format_date(None) == ""
     assert address_lines(COMPANY) == ["Rua XV de Novembro, 200 - Centro", "Curitiba/PR - CEP 80020-310"]
     assert address_lines(types.SimpleNamespace(name="Sem endereço")) == []

@@ -138,6 +138,21 @@ def _row(c, x: float, top: float, height: float, cells) -> None:
         x += width
 
 
+def _instructions_box(c, ibox: Box, lines: list[str], *, label_dy: float, first_dy: float, pad: float, size: float,
+                      leading: float) -> None:
+    """The framed "Instruções" cell: its label, then the lines wrapped, cut where the box ends."""
+    c.rect(ibox.x, ibox.y, ibox.width, ibox.height)
+    draw_text(c, ibox.x + 2, ibox.top - label_dy, _("Instruções (texto de responsabilidade do beneficiário)"), size=6,
+              grey=True, width=ibox.width - 4)
+    ty = ibox.top - first_dy
+    for line in lines:
+        for part in wrap_text(line, ibox.width - 2 * pad, size=size):
+            if ty < ibox.y + pad:
+                break
+            draw_text(c, ibox.x + pad, ty, part, size=size)
+            ty -= leading
+
+
 def draw_barcode(c, x: float, y: float, digits: str, *, max_width: float) -> float:
     """The I2of5 of the 44 digits with its left edge (quiet zone included) at x; returns its width."""
     narrow = min(NARROW_BAR, (max_width - 2 * QUIET_ZONE) / _I2OF5_MODULES)
@@ -232,17 +247,8 @@ def _draw_ficha(c, box: Box, boleto, profile, company, party, invoice) -> None:
     instr_h = 3 * row_h
     for i, label in enumerate((_("(-) Desconto / Abatimento"), _("(+) Juros / Multa"), _("(=) Valor cobrado"))):
         _cell(c, Box(rx, y - (i + 1) * row_h, right_w, row_h), label)
-    ibox = Box(box.x, y - instr_h, left_w, instr_h)
-    c.rect(ibox.x, ibox.y, ibox.width, ibox.height)
-    draw_text(c, ibox.x + 2, ibox.top - 6.5, _("Instruções (texto de responsabilidade do beneficiário)"), size=6,
-              grey=True, width=ibox.width - 4)
-    ty = ibox.top - 15
-    for line in instructions(profile, invoice):
-        for part in wrap_text(line, ibox.width - 6, size=7.5):
-            if ty < ibox.y + 3:
-                break
-            draw_text(c, ibox.x + 3, ty, part, size=7.5)
-            ty -= 9
+    _instructions_box(c, Box(box.x, y - instr_h, left_w, instr_h), instructions(profile, invoice),
+                      label_dy=6.5, first_dy=15, pad=3, size=7.5, leading=9)
     y -= instr_h
     # pagador (+ the PIX QR on the right of the bottom band when the boleto is hybrid)
     pix = boleto.pix_brcode
@@ -302,17 +308,8 @@ def _draw_compact(c, box: Box, boleto, profile, company, party, invoice) -> None
                                 (_("Nº do documento"), str(invoice.number), w, dict(size=7.5)),
                                 (_("Carteira / Espécie"), f"{profile.carteira or ''} / R$", w, dict(size=7.5))])
     top -= row_h
-    ibox = Box(box.x, top - 2 * row_h, left_w, 2 * row_h)
-    c.rect(ibox.x, ibox.y, ibox.width, ibox.height)
-    draw_text(c, ibox.x + 2, ibox.top - 6, _("Instruções (texto de responsabilidade do beneficiário)"), size=6,
-              grey=True, width=ibox.width - 4)
-    ty = ibox.top - 13.5
-    for line in instructions(profile, invoice):
-        for part in wrap_text(line, ibox.width - 5, size=6.5):
-            if ty < ibox.y + 2:
-                break
-            draw_text(c, ibox.x + 2.5, ty, part, size=6.5)
-            ty -= 7.5
+    _instructions_box(c, Box(box.x, top - 2 * row_h, left_w, 2 * row_h), instructions(profile, invoice),
+                      label_dy=6, first_dy=13.5, pad=2.5, size=6.5, leading=7.5)
     top -= 2 * row_h
     pbox = Box(box.x, top - 2 * row_h, left_w, 2 * row_h)
     c.rect(pbox.x, pbox.y, pbox.width, pbox.height)

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
+from decimal import Decimal
 from typing import List, Optional
 
 import typer
+
+from core.money import format_brl
 
 FIELDS = ("agencia", "conta", "conta_dv", "convenio", "codigo_beneficiario", "carteira", "modalidade", "posto",
           "byte_idt", "emissao", "nosso_numero", "parcela", "seu_numero")
@@ -103,7 +106,7 @@ def register(cli: typer.Typer) -> None:
         typer.echo(f"Nosso número:     {result['nosso_numero']}")
         typer.echo(f"Vencimento:       {date.fromisoformat(result['vencimento']):%d/%m/%Y} "
                    f"(fator {result['fator_vencimento']})")
-        typer.echo(f"Valor:            {result['valor']}")
+        typer.echo(f"Valor:            {format_brl(Decimal(result['valor']))}")
         typer.echo(f"Código de barras: {result['barcode']}")
         typer.echo(f"Linha digitável:  {result['linha_digitavel']}")
 
@@ -128,7 +131,7 @@ def register(cli: typer.Typer) -> None:
             return
         due = date.fromisoformat(result["vencimento"]).strftime("%d/%m/%Y") if result["vencimento"] else "sem vencimento"
         typer.echo(f"Banco:            {result['banco']}")
-        typer.echo(f"Valor:            {result['valor']}")
+        typer.echo(f"Valor:            {format_brl(Decimal(result['valor']))}")
         typer.echo(f"Vencimento:       {due} (fator {result['fator_vencimento']})")
         typer.echo(f"Campo livre:      {result['campo_livre']}")
         typer.echo(f"Código de barras: {result['barcode']}")
@@ -166,7 +169,7 @@ def register(cli: typer.Typer) -> None:
             return
         typer.echo(f"Fatura {result['invoice_number']} (id {invoice}) — {result['profile']}")
         typer.echo(f"Nosso número:     {result['nosso_numero_formatado']}")
-        typer.echo(f"Vencimento:       {b.vencimento:%d/%m/%Y}   Valor: {result['valor']}")
+        typer.echo(f"Vencimento:       {b.vencimento:%d/%m/%Y}   Valor: {format_brl(b.valor)}")
         typer.echo(f"Linha digitável:  {result['linha_digitavel']}")
         typer.echo(f"Código de barras: {result['barcode']}")
         if result["pix_brcode"]:

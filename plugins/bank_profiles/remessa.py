@@ -24,6 +24,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.actions import Blocker
+from core.br.documents import only_digits
 from core.errors import ValidationError
 from core.i18n import _
 from core.model import utcnow
@@ -39,10 +40,6 @@ REMESSA_TRANSMITTED = "bank_profiles.remessa_transmitida"
 
 class NadaAEnviar(ValidationError):
     """The profile has no boleto nor instruction to send: no file, no NSA drawn."""
-
-
-def _digits(text) -> str:
-    return "".join(c for c in str(text or "") if c.isdigit())
 
 
 def _username(user) -> str | None:
@@ -62,7 +59,7 @@ def _cabecalho(profile: PaymentProfile, company) -> dict:
     data = {k: getattr(profile, k) for k in ("agencia", "agencia_dv", "conta", "conta_dv", "convenio",
                                              "codigo_beneficiario", "carteira", "modalidade", "posto", "byte_idt")}
     data = {k: v for k, v in data.items() if v not in (None, "")}
-    data.update(numero_inscricao=_digits(company.cnpj), nome_empresa=company.name)
+    data.update(numero_inscricao=only_digits(company.cnpj), nome_empresa=company.name)
     return data
 
 
@@ -77,11 +74,11 @@ def _titulo(boleto: Boleto, invoice, party, movimento: str) -> dict:
         "valor": boleto.valor,
         "vencimento": boleto.vencimento,
         "emissao": invoice.issue_date,
-        "pagador_inscricao": _digits(party.document),
+        "pagador_inscricao": only_digits(party.document),
         "pagador_nome": party.name,
         "pagador_endereco": endereco,
         "pagador_bairro": party.district,
-        "pagador_cep": _digits(party.cep) or None,
+        "pagador_cep": only_digits(party.cep) or None,
         "pagador_cidade": party.city,
         "pagador_uf": party.uf,
     }

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
 from typing import Optional
 
 import typer
+
+from core.money import format_brl
 
 
 def register(cli: typer.Typer) -> None:
@@ -35,7 +38,7 @@ def register(cli: typer.Typer) -> None:
         if out is not None:
             out.write_bytes(content)
         typer.echo(f"Remessa {rid} gerada: {name} — NSA {nsa}, {titulos} título(s), {baixas} pedido(s) de baixa, "
-                   f"valor {total}" + (f"; gravada em {out}" if out is not None else ""))
+                   f"valor {format_brl(total)}" + (f"; gravada em {out}" if out is not None else ""))
 
     @remessa.command("list")
     def remessa_list(
@@ -55,6 +58,7 @@ def register(cli: typer.Typer) -> None:
                     for r in list_remessas(s, profile_id=profile)]
         echo_rows(rows, as_json=as_json, empty="Nenhuma remessa gerada.",
                   line=lambda r: f"{r['id']:>5}  perfil {r['profile_id']}  NSA {r['nsa']:>4}  {r['arquivo']}  "
-                                 f"{r['titulos']} título(s)  {r['pedidos_baixa']} baixa(s)  {r['valor_total']}")
+                                 f"{r['titulos']} título(s)  {r['pedidos_baixa']} baixa(s)  "
+                                 f"{format_brl(Decimal(r['valor_total']))}")
 
     cli.add_typer(remessa, name="remessa")

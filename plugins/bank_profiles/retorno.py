@@ -7,7 +7,8 @@
 3. the payment profile: the given one (its bank must be the file's), or the only active profile of
    the file's bank whose agência / conta / convênio / código do beneficiário agree with the header;
 4. per título, in a SAVEPOINT (one bad título rolls back alone, the others go on), matched to
-   `bank_profiles_boleto` by nosso número (with or without its DV, BB's convênio prefix accepted):
+   `bank_profiles_boleto` by nosso número (with or without its DV, BB's convênio prefix accepted;
+   the boletos, earlier occurrences and invoices of the whole file are read in batches, not per título):
    - `liquidada` ⇒ `receivables.settlement.settle_invoice` (method "profile aguardando conciliação",
      date = data de ocorrência (else crédito), amount = valor pago, juros/multa and desconto +
      abatimento of the file as the settlement's juros / desconto, the bank account = the profile's
@@ -119,17 +120,67 @@ def _candidates(nn: str, profile: PaymentProfile) -> list[tuple[int, str | None]
     return out
 
 
-def find_boleto(session: Session, profile: PaymentProfile, nn: str | None) -> Boleto | None:
-    readings = _candidates(nn or "", profile)
-    if not readings:
-        return None
-    rows = {b.nosso_numero: b for b in session.scalars(
-        select(Boleto).where(Boleto.profile_id == profile.id, Boleto.nosso_numero.in_({n for n, _dv in readings})))}
+CHUNK = 1000  # values per IN (...) of the batch lookups
+
+
+def _chunks(values) -> list[list]:
+    values = sorted(values)
+    return [values[i:i + CHUNK] for i in range(0, len(values), CHUNK)]
+
+
+def _pick(rows: dict, readings: list[tuple[int, str | None]]) -> Boleto | None:
     for n, dv in readings:
         b = rows.get(n)
         if b is not None and (dv is None or b.nosso_numero_dv == dv):
             return b
     return None
+
+
+@dataclass
+class _Known:
+    """What the import looks up per título, read for the whole file in a few batch queries (an
+    import of 100,000 títulos does not query per título to find its boleto or its earlier occurrence)."""
+
+    boletos: dict  # nosso número (int) → Boleto of the profile
+    applied: dict  # (nosso número as in the file, código, data) → the earliest RetornoItem applied
+    invoices: dict  # invoice id → Invoice of the boletos liquidated by the file
+
+    @classmethod
+    def load(cls, session: Session, profile: PaymentProfile, titulos: list[TituloRetorno]) -> "_Known":
+        from plugins.receivables.models import Invoice
+
+        boletos: dict = {}
+        numbers = {n for t in titulos for n, _dv in _candidates(t.nosso_numero or "", profile)}
+        for chunk in _chunks(numbers):
+            boletos.update((b.nosso_numero, b) for b in session.scalars(
+                select(Boleto).where(Boleto.profile_id == profile.id, Boleto.nosso_numero.in_(chunk))))
+        applied: dict = {}
+        wanted = {t.nosso_numero for t in titulos}
+        conditions = [RetornoItem.nosso_numero.in_(chunk) for chunk in _chunks(wanted - {None})]
+        if None in wanted:
+            conditions.append(RetornoItem.nosso_numero.is_(None))
+        for cond in conditions:
+            for it in session.scalars(select(RetornoItem).where(RetornoItem.profile_id == profile.id, cond,
+                                                                RetornoItem.outcome.in_(APPLIED))
+                                      .order_by(RetornoItem.id)):
+                applied.setdefault((it.nosso_numero, it.ocorrencia_codigo, it.data_ocorrencia), it)
+        known = cls(boletos, applied, {})
+        paid = {b.invoice_id for t in titulos if t.ocorrencia == "liquidada"
+                for b in [known.boleto(profile, t.nosso_numero)] if b is not None}
+        for chunk in _chunks(paid):
+            known.invoices.update((inv.id, inv) for inv in session.scalars(select(Invoice).where(Invoice.id.in_(chunk))))
+        return known
+
+    def boleto(self, profile: PaymentProfile, nn: str | None) -> Boleto | None:
+        return _pick(self.boletos, _candidates(nn or "", profile))
+
+    def prior(self, t: TituloRetorno) -> RetornoItem | None:
+        return self.applied.get((t.nosso_numero, t.ocorrencia_codigo, t.data_ocorrencia))
+
+    def record(self, item: RetornoItem) -> None:
+        """An occurrence applied now: a repetition further down the same file is `ja_aplicado`."""
+        if item.outcome in APPLIED:
+            self.applied.setdefault((item.nosso_numero, item.ocorrencia_codigo, item.data_ocorrencia), item)
 
 
 def _bank_account(session: Session, profile: PaymentProfile) -> Account:
@@ -144,13 +195,6 @@ def _bank_account(session: Session, profile: PaymentProfile) -> Account:
     return acc
 
 
-def _already_applied(session: Session, profile: PaymentProfile, t: TituloRetorno) -> RetornoItem | None:
-    return session.scalar(select(RetornoItem).where(
-        RetornoItem.profile_id == profile.id, RetornoItem.nosso_numero == t.nosso_numero,
-        RetornoItem.ocorrencia_codigo == t.ocorrencia_codigo, RetornoItem.data_ocorrencia == t.data_ocorrencia,
-        RetornoItem.outcome.in_(APPLIED)).limit(1))
-
-
 def _motivos_text(t: TituloRetorno) -> str | None:
     return "\n".join(f"{m.codigo} — {m.descricao or ''}".rstrip(" —") for m in t.motivos) or None
 
@@ -163,6 +207,7 @@ class _Ctx:
     user: object
     runtime: object
     bank: Account | None
+    known: _Known
 
 
 def _settle(c: _Ctx, t: TituloRetorno, item: RetornoItem, boleto: Boleto) -> None:
@@ -170,7 +215,7 @@ def _settle(c: _Ctx, t: TituloRetorno, item: RetornoItem, boleto: Boleto) -> Non
     from plugins.receivables.settlement import settle_invoice
     from plugins.receivables.settlement_models import METHOD_PROFILE
 
-    invoice = c.session.get(Invoice, boleto.invoice_id)
+    invoice = c.known.invoices.get(boleto.invoice_id) or c.session.get(Invoice, boleto.invoice_id)
     item.invoice_id = invoice.id
     if invoice.status == INVOICE_SETTLED:
         item.outcome = OUT_ALREADY_SETTLED
@@ -201,7 +246,7 @@ def _settle(c: _Ctx, t: TituloRetorno, item: RetornoItem, boleto: Boleto) -> Non
 
 
 def _apply(c: _Ctx, t: TituloRetorno, item: RetornoItem) -> None:
-    prior = _already_applied(c.session, c.profile, t)
+    prior = c.known.prior(t)
     if prior is not None:
         prev = c.session.get(RetornoImport, prior.import_id)
         item.outcome = OUT_ALREADY_APPLIED
@@ -209,7 +254,7 @@ def _apply(c: _Ctx, t: TituloRetorno, item: RetornoItem) -> None:
         item.message = _("Ocorrência já aplicada pela importação {id} ({file}, linha {n}); ignorada.").format(
             id=prev.id, file=prev.filename, n=prior.linha)
         return
-    boleto = find_boleto(c.session, c.profile, t.nosso_numero)
+    boleto = c.known.boleto(c.profile, t.nosso_numero)
     if boleto is not None:
         item.boleto_id, item.invoice_id = boleto.id, boleto.invoice_id
     kind = t.ocorrencia
@@ -266,7 +311,7 @@ def importar_retorno(session: Session, data: bytes, filename: str, *, profile_id
                         valor_liquidado=ZERO)
     session.add(imp)
     session.flush()
-    c = _Ctx(session, profile, imp, user, runtime, bank)
+    c = _Ctx(session, profile, imp, user, runtime, bank, _Known.load(session, profile, retorno.titulos))
     for t in retorno.titulos:
         item = RetornoItem(import_id=imp.id, profile_id=profile.id, linha=t.linha, nosso_numero=t.nosso_numero,
                            ocorrencia_codigo=t.ocorrencia_codigo, ocorrencia=t.ocorrencia,
@@ -282,6 +327,7 @@ def importar_retorno(session: Session, data: bytes, filename: str, *, profile_id
             item.outcome, item.message = OUT_ERROR, str(exc)
             item.settlement_id = item.diferenca = None
         session.add(item)
+        c.known.record(item)
         if item.outcome == OUT_SETTLED:
             imp.liquidados += 1
             imp.valor_liquidado += round_money(t.valor_pago)

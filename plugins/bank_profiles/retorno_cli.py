@@ -26,7 +26,7 @@ def print_summary(report: dict) -> None:
     typer.echo(f"Não encontrados: {report['nao_encontrados']}   Rejeitados: {report['rejeitados']}   "
                f"Erros: {report['erros']}")
     for i in report["itens"]:
-        if i["resultado"] != "liquidada":
+        if i["resultado"] != "liquidada" or i["diferenca"]:  # a payment off the value is shown too
             typer.echo(f"  linha {i['linha']}, nosso número {i['nosso_numero']}: "
                        f"{RESULTADOS.get(i['resultado'], i['resultado'])} — {i['mensagem']}")
 

@@ -43,9 +43,8 @@ from core.money import round_money, to_cents
 from core.db import get_or_not_found
 from plugins.receivables.models import (CHARGE_INVOICED, CHARGE_OPEN, CHARGE_REMOVED, CHARGE_SETTLED,
                                         CHARGE_SUSPENDED, ORIGIN_MANUAL, Charge, Contract)
+from plugins.receivables.settlement import CASH_ACCOUNTS_CHOICES  # the same list as "Liquidar"
 from plugins.receivables.settlement_models import SETTLEMENT_METHODS
-
-CASH_ACCOUNTS_CHOICES = "receivables.cash_accounts"  # the provider of settlement.py (same list as "Liquidar")
 
 REASON_CHARGE_SUSPENSION = "suspensao_conta"
 REASON_KINDS = {REASON_CHARGE_SUSPENSION: "Suspensão de conta"}
@@ -430,9 +429,9 @@ def _checker(refuse, code: str):
 
 def _today(ctx) -> date:
     """The operator's calendar day (Brazil), not the server's UTC date."""
-    from zoneinfo import ZoneInfo
+    from plugins.receivables.invoice_tools import _local_today
 
-    return ctx.now.astimezone(ZoneInfo("America/Sao_Paulo")).date()
+    return _local_today(ctx.now)
 
 
 def _run_insert(ctx, parties, params: InsertParams):

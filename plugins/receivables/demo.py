@@ -11,6 +11,7 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from core.db import unit_of_work
+from core.model import utcnow
 from core.models import Company
 from core.parties.models import Party
 from plugins.receivables.models import (CONTRACT_ACTIVE, CONTRACT_CANCELLED, CONTRACT_SUSPENDED, Contract,
@@ -64,7 +65,8 @@ def load(runtime, rnd: random.Random, echo) -> dict:
                     timedelta(days=rnd.randint(0, 20)), "Mudança de endereço"
                 cancelled += 1
             elif roll < 0.07:
-                c.cancellation_requested = True  # waiting in the retention queue
+                c.cancellation_requested = True  # waiting in the retention queue (since a few days ago)
+                c.cancellation_requested_at = utcnow() - timedelta(days=1 + contracts % 10)
             s.add(c)
             contracts += 1
         s.flush()

@@ -43,7 +43,7 @@ Ledger balance rule: the deposit account's credit balance equals the sum of the 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Optional
 
@@ -65,6 +65,7 @@ from plugins.receivables.deposit_models import (DEPOSIT_CANCELLED, DEPOSIT_OPEN,
 from plugins.receivables.models import Invoice
 from plugins.receivables.settings import settings_of
 from plugins.receivables.settlement_models import METHOD_DEPOSIT, Settlement
+from plugins.receivables.settlement import _check_date, _fmt
 
 AUDIT_KIND = "receivables_unidentified_deposit"
 AUDIT_CREATE = "receivables.deposit.create"
@@ -89,10 +90,6 @@ class DepositSettlementOutcome:
     warnings: list[str] = field(default_factory=list)
 
 
-def _fmt(d: date) -> str:
-    return d.strftime("%d/%m/%Y")
-
-
 def deposit_account(session: Session, company_id: int, runtime) -> Account:
     """The company's "Conta para depósito não identificado" (by the configured code)."""
     from plugins.receivables.settlement import _account
@@ -113,12 +110,6 @@ def _bank(session: Session, company_id: int, account) -> Account:
                                   .format(code=code), field="account")
         account = found
     return _bank_account(session, company_id, account, field_name="account")
-
-
-def _check_date(value, field_name: str, label: str) -> date:
-    if isinstance(value, datetime) or not isinstance(value, date):
-        raise ValidationError(_("Informe a {label}.").format(label=label), field=field_name)
-    return value
 
 
 def _amount(value) -> Decimal:
@@ -283,12 +274,22 @@ def deposit_label(d: UnidentifiedDeposit) -> str:
 
 def deposit_as_dict(session: Session, d: UnidentifiedDeposit) -> dict:
     """JSON-safe view of a deposit (CLI `--json`, page rows)."""
-    bank = session.get(Account, d.account_id)
-    invoice_number = None
-    if d.settlement_id:
-        s = session.get(Settlement, d.settlement_id)
-        inv = session.get(Invoice, s.invoice_id) if s is not None else None
-        invoice_number = inv.number if inv is not None else None
+    return deposits_as_dicts(session, [d])[0]
+
+
+def deposits_as_dicts(session: Session, deposits: list[UnidentifiedDeposit]) -> list[dict]:
+    """`deposit_as_dict` of many deposits: one query for their accounts, one for the invoice numbers."""
+    account_ids = {d.account_id for d in deposits}
+    accounts = ({a.id: a for a in session.scalars(select(Account).where(Account.id.in_(account_ids)))}
+                if account_ids else {})
+    settlement_ids = {d.settlement_id for d in deposits if d.settlement_id}
+    numbers = dict(session.execute(select(Settlement.id, Invoice.number)
+                                   .join(Invoice, Invoice.id == Settlement.invoice_id)
+                                   .where(Settlement.id.in_(settlement_ids))).all()) if settlement_ids else {}
+    return [_as_dict(d, accounts.get(d.account_id), numbers.get(d.settlement_id)) for d in deposits]
+
+
+def _as_dict(d: UnidentifiedDeposit, bank: Account | None, invoice_number: int | None) -> dict:
     return {"id": d.id, "company_id": d.company_id, "deposited_on": d.deposited_on.isoformat(),
             "amount": str(d.amount), "account": f"{bank.code} - {bank.name}" if bank is not None else None,
             "description": d.description, "document": d.document, "status": d.status,

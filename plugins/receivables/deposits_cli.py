@@ -71,12 +71,12 @@ def register(cli: typer.Typer) -> None:
         from core.db import unit_of_work
         from core.errors import QuitaError
         from core.money import format_brl
-        from plugins.receivables.deposits import deposit_as_dict, list_deposits
+        from plugins.receivables.deposits import deposits_as_dicts, list_deposits
 
         rt = runtime(check_schema=True)
         try:
             with unit_of_work(rt.engine, readonly=True) as s:
-                rows = [deposit_as_dict(s, d) for d in list_deposits(s, company_id=company, status=status)]
+                rows = deposits_as_dicts(s, list_deposits(s, company_id=company, status=status))
         except QuitaError as exc:
             fail(str(exc))
 

@@ -84,7 +84,7 @@ def _page_context(runtime, *, status: str | None, company_id: int | None, values
     from core.models.company import Company
     from core.money import ZERO
     from plugins.receivables.deposit_models import DEPOSIT_OPEN, DEPOSIT_STATUSES
-    from plugins.receivables.deposits import deposit_as_dict, list_deposits
+    from plugins.receivables.deposits import deposits_as_dicts, list_deposits
 
     with unit_of_work(runtime.engine, readonly=True) as s:
         companies = [(c.id, c.trade_name or c.name) for c in s.scalars(select(Company).order_by(Company.id))]
@@ -92,7 +92,7 @@ def _page_context(runtime, *, status: str | None, company_id: int | None, values
             select(Account).where(Account.kind.in_(("bank", "cash")), Account.is_synthetic.is_(False),
                                   Account.active.is_(True)).order_by(Account.company_id, Account.code))]
         deposits = list_deposits(s, company_id=company_id, status=status, limit=PAGE_LIMIT)
-        rows = [deposit_as_dict(s, d) for d in deposits]
+        rows = deposits_as_dicts(s, deposits)
         for r, d in zip(rows, deposits):
             r["amount_value"] = d.amount
             r["deposited_on_value"] = d.deposited_on

@@ -33,6 +33,7 @@ from core.actions import Action, Blocker
 from core.errors import ValidationError
 from core.i18n import _
 from core.model import Base, UTCDateTime, utcnow
+from plugins.receivables.contract_tools import CONFIRM as RECREATION_CONFIRM
 from plugins.receivables.models import Contract
 
 PERM_GROUPINGS = "receivables.contract.groupings"
@@ -180,10 +181,9 @@ def regroup_open_invoices(session: Session, contract_ids: list[int], *, user=Non
                                .order_by(Invoice.number)))
     if not old:
         return []
-    origin: dict[int, Invoice] = {}       # charge id -> the invoice it was in
-    for inv in old:
-        for cid in session.scalars(select(Charge.id).where(Charge.invoice_id == inv.id)):
-            origin[cid] = inv
+    old_of = {inv.id: inv for inv in old}
+    origin: dict[int, Invoice] = {cid: old_of[iid] for cid, iid in session.execute(  # charge id -> its invoice
+        select(Charge.id, Charge.invoice_id).where(Charge.invoice_id.in_(list(old_of))))}
     removals = {inv.id: remove_invoice(session, inv, user=user, comments=justification, ctx=ctx) for inv in old}
     parties = sorted({inv.party_id for inv in old})
     released = [ch for ch in open_charges(session, party_from=parties[0], party_to=parties[-1], due_until=date.max,
@@ -198,19 +198,19 @@ def regroup_open_invoices(session: Session, contract_ids: list[int], *, user=Non
             if new_id not in new_of[origin[ch.id].id]:
                 new_of[origin[ch.id].id].append(new_id)
     session.flush()
-    numbers = dict(session.execute(select(Invoice.id, Invoice.number).where(Invoice.id.in_(created))).all())
+    new_invoices = {i.id: i for i in session.scalars(select(Invoice).where(Invoice.id.in_(created)))}
     for inv in old:
         row: RemovedInvoice = removals[inv.id]
         row.replaced_by_invoice_id = new_of[inv.id][0] if new_of[inv.id] else None
     for new_id in created:
         audit.record(session, action="receivables.contract.move_grouping", target_kind=Invoice.__tablename__,
-                     target_id=new_id, user=user, after=audit.snapshot(session.get(Invoice, new_id)),
+                     target_id=new_id, user=user, after=audit.snapshot(new_invoices[new_id]),
                      justification=justification)
     from plugins.receivables.accrual import accrue_invoices  # D clientes / C receita per new invoice
 
     accrue_invoices(session, getattr(ctx, "runtime", None), created, user=user)
     notify_invoices_created(session, getattr(ctx, "runtime", None), created)
-    return [(inv.number, sorted(numbers[i] for i in new_of[inv.id])) for inv in old]
+    return [(inv.number, sorted(new_invoices[i].number for i in new_of[inv.id])) for inv in old]
 
 
 def groupings_of(session: Session, party_id: int) -> list[GroupingRow]:
@@ -292,12 +292,6 @@ def _run_move(ctx, records, params):
                    ctx=ctx)
 
 
-def _move_confirm() -> str:
-    from plugins.receivables.contract_tools import RECREATION_WARNING
-
-    return RECREATION_WARNING + " Deseja continuar?"
-
-
 def _party_class():
     from core.parties.models import Party
 
@@ -313,7 +307,7 @@ ACTIONS = (
     Action("receivables.grouping.remove", "Remover agrupamento de contratos", _party_class(), PERM_GROUPINGS,
            _run_remove, RemoveParams, check=_check_remove),
     Action("receivables.contract.move_grouping", "Mover contratos para agrupamento", Contract, PERM_GROUPINGS,
-           _run_move, MoveParams, check=_check_move, confirm=_move_confirm(),
+           _run_move, MoveParams, check=_check_move, confirm=RECREATION_CONFIRM,
            description="As faturas EM ABERTO dos contratos são refeitas pelo novo agrupamento (removidas e "
                        "emitidas de novo, com novos números); o faturamento seguinte já agrupa assim."),
 )

@@ -213,8 +213,7 @@ def _check_edit(ctx, records, params):
     return found
 
 
-def _check_add(ctx, records, params):
-    return [b for inv in records for b in invoice_tools.blockers(invoice_tools.ALTER_RULES, inv)]
+_check_add = invoice_tools._checker(invoice_tools.ALTER_RULES)
 
 
 def _run_edit(ctx, records, params):

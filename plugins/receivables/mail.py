@@ -183,16 +183,22 @@ def mail_settings(runtime=None) -> MailSettings:
 
 # --- outbox handler ---------------------------------------------------------------------------------
 
+def _log_row(session: Session, outbox_id: int, fields: dict) -> SentMessage:
+    """The message's row in "Mensagens Enviadas" (one per outbox message, updated on each attempt)."""
+    row = session.scalar(select(SentMessage).where(SentMessage.outbox_id == outbox_id))
+    if row is None:
+        row = SentMessage(outbox_id=outbox_id, kind=KIND_EMAIL, **fields)
+        session.add(row)
+    else:
+        for key, value in fields.items():
+            setattr(row, key, value)
+    return row
+
+
 def _record_failure(engine, outbox_id: int, fields: dict, error: str, attempt: int) -> None:
     """Log (or update) the failed message in its own transaction, after the dispatch committed."""
     with unit_of_work(engine) as session:
-        row = session.scalar(select(SentMessage).where(SentMessage.outbox_id == outbox_id))
-        if row is None:
-            row = SentMessage(outbox_id=outbox_id, kind=KIND_EMAIL, **fields)
-            session.add(row)
-        else:
-            for key, value in fields.items():
-                setattr(row, key, value)
+        row = _log_row(session, outbox_id, fields)
         row.status, row.error, row.attempts, row.sent_at = MESSAGE_FAILED, error, attempt, None
 
 
@@ -222,13 +228,7 @@ def handle_invoice_email(msg, session: Session) -> None:
         engine = session.get_bind()
         after_commit(session, lambda: _record_failure(engine, msg.id, fields, error, attempt))
         raise
-    row = session.scalar(select(SentMessage).where(SentMessage.outbox_id == msg.id))
-    if row is None:
-        row = SentMessage(outbox_id=msg.id, kind=KIND_EMAIL, **fields)
-        session.add(row)
-    else:
-        for key, value in fields.items():
-            setattr(row, key, value)
+    row = _log_row(session, msg.id, fields)
     row.status, row.error, row.attempts, row.sent_at = MESSAGE_SENT, None, attempt, utcnow()
     session.flush()
     audit.record(session, action="receivables.invoice.email_sent", target_kind="party", target_id=party.id,

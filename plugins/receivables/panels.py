@@ -10,10 +10,10 @@ with row checkboxes (`name="ids"`) and buttons of the kernel's generic bulk-acti
   shows whatever is registered, so it works with or without them);
 - "Contas a Receber não faturadas" — open/suspended charges outside invoices + the charge tools
   of `plugins.receivables.charge_tools` ("Inserir conta" acts on the party itself);
-- "Faturas que foram excluídas" — removed invoices, with who/when/reason/comments when the
-  invoice tools' log table (`invoice_log.RemovedInvoice`) is present;
+- "Faturas que foram excluídas" — removed invoices, with who/when/reason/comments from the
+  invoice tools' log table (`invoice_log.RemovedInvoice`);
 - "Contas a Receber Liquidadas" — settled invoices (paid date and amount from the settlement
-  table when present) and settled charges outside invoices. Read only.
+  table) and settled charges outside invoices. Read only.
 
 Rows are plain dicts built here (queries) and formatted by the templates (`|money`, `|brdate`).
 Rendering runs inside the panel's read-only unit of work and never writes.
@@ -23,16 +23,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import Integer, func, inspect as sa_inspect, select, type_coerce
+from sqlalchemy import Integer, func, select, type_coerce
 
 from core.actions import actions_for
 from core.money import from_cents
 from core.web.registry import PanelTab
 from core.web.templating import add_template_dir, render_string
+from plugins.receivables.invoice_log import RemovedInvoice
 from plugins.receivables.models import (CHARGE_SETTLED, CHARGE_STATUSES, CHARGE_SUSPENDED,
                                         CONTRACT_STATUSES, INVOICE_OPEN, INVOICE_PARTIAL, INVOICE_REMOVED,
                                         INVOICE_SETTLED, INVOICE_STATUSES, INVOICE_SUSPENDED, Charge, Contract,
                                         DueRule, Invoice, Plan)
+from plugins.receivables.settlement_models import Settlement
 
 TEMPLATES = Path(__file__).parent / "templates"
 RECEIVABLE_STATUSES = (INVOICE_OPEN, INVOICE_SUSPENDED, INVOICE_PARTIAL)
@@ -70,21 +72,6 @@ def invoice_actions(runtime, *, removed: bool = False) -> list[str]:
     only the comment tools (the manual's "Inserir comentários na fatura")."""
     names = [a.name for a in actions_for(runtime, Invoice.__tablename__)]
     return [n for n in names if "comment" in n] if removed else names
-
-
-def _has_table(session, name: str) -> bool:
-    return sa_inspect(session.connection()).has_table(name)
-
-
-def _optional_model(session, module: str, cls: str):
-    """A model of another part of the plugin, when its module exists and its table was migrated."""
-    import importlib
-
-    try:
-        model = getattr(importlib.import_module(f"plugins.receivables.{module}"), cls)
-    except (ImportError, AttributeError):
-        return None
-    return model if _has_table(session, model.__tablename__) else None
 
 
 def _invoice_row(inv: Invoice) -> dict:
@@ -139,11 +126,8 @@ def removed_invoice_rows(session, party_id: int) -> list[dict]:
     invoices = list(session.scalars(select(Invoice).where(Invoice.party_id == party_id,
                                                           Invoice.status == INVOICE_REMOVED)
                                     .order_by(Invoice.due_date.desc(), Invoice.number.desc())))
-    log = {}
-    removed = _optional_model(session, "invoice_log", "RemovedInvoice")
-    if removed is not None and invoices:
-        log = {r.invoice_id: r for r in session.scalars(
-            select(removed).where(removed.invoice_id.in_([i.id for i in invoices])))}
+    log = {r.invoice_id: r for r in session.scalars(
+        select(RemovedInvoice).where(RemovedInvoice.invoice_id.in_([i.id for i in invoices])))} if invoices else {}
     rows = []
     for inv in invoices:
         row = _invoice_row(inv)
@@ -160,12 +144,11 @@ def settled_rows(session, party_id: int) -> tuple[list[dict], list[dict]]:
                                                           Invoice.status.in_(SETTLED_STATUSES))
                                     .order_by(Invoice.due_date.desc(), Invoice.number.desc())))
     paid: dict[int, tuple] = {}
-    settlement = _optional_model(session, "settlement_models", "Settlement")
-    if settlement is not None and invoices:
-        cents = func.sum(type_coerce(settlement.amount, Integer))
-        stmt = (select(settlement.invoice_id, func.max(settlement.paid_on), cents)
-                .where(settlement.invoice_id.in_([i.id for i in invoices]), settlement.reversed.is_(False))
-                .group_by(settlement.invoice_id))
+    if invoices:
+        cents = func.sum(type_coerce(Settlement.amount, Integer))
+        stmt = (select(Settlement.invoice_id, func.max(Settlement.paid_on), cents)
+                .where(Settlement.invoice_id.in_([i.id for i in invoices]), Settlement.reversed.is_(False))
+                .group_by(Settlement.invoice_id))
         for inv_id, paid_on, cents in session.execute(stmt):
             paid[inv_id] = (paid_on, from_cents(int(cents)))
     rows = []

@@ -46,7 +46,8 @@ from core.i18n import _
 from core.money import ZERO, format_brl
 from core.pdf import (MARGIN, PAGE_HEIGHT, PAGE_WIDTH, Box, Column, address_lines, company_header, cut_line,
                       document_bytes, draw_table, draw_text, label_value, mm, format_date, wrap_text)
-from plugins.receivables.models import INVOICE_REMOVED, INVOICE_STATUSES, Charge, Invoice
+from plugins.receivables.models import (INVOICE_REMOVED, INVOICE_STATUSES, PAYMENT_FORM_CREDIARIO, PAYMENT_FORMS,
+                                        Charge, Invoice)
 
 PERM_PRINT = "receivables.invoice.print"
 PERMISSIONS = {PERM_PRINT: ("Imprimir faturas, carnês e recibos de liquidação", "Faturas a receber")}
@@ -57,6 +58,7 @@ SLIP_HEIGHT = 95 * mm  # the invoice page's payment slip area (a ficha de compen
 SLIPS_PER_PAGE = 3
 STUB_WIDTH = 50 * mm
 _STATUS_LABELS = dict(INVOICE_STATUSES)
+_PAYMENT_FORM_LABELS = dict(PAYMENT_FORMS)
 # Kinds of settlement charges (settlement.KIND_*) shown as interest/penalty in the totals.
 _INTEREST_KINDS = {"juros", "multa", "juros_saldo"}
 
@@ -123,10 +125,11 @@ def _refuse_removed(invoices: Iterable[Invoice]) -> None:
 def _printables(session: Session, invoices: list[Invoice]) -> list[_Printable]:
     from core.models.company import Company
     from core.parties.models import Party
-    from plugins.receivables.settlement import active_settlement
+    from plugins.receivables.settlement import active_settlements
     from plugins.receivables.settlement_models import SettlementCharge
 
     ids = [inv.id for inv in invoices]
+    settlements = active_settlements(session, ids)
     charges: dict[int, list[Charge]] = {i: [] for i in ids}
     for ch in session.scalars(select(Charge).where(Charge.invoice_id.in_(ids)).order_by(Charge.due_date, Charge.id)):
         charges[ch.invoice_id].append(ch)
@@ -138,7 +141,7 @@ def _printables(session: Session, invoices: list[Invoice]) -> list[_Printable]:
         out.append(_Printable(invoice=inv, party=session.get(Party, inv.party_id),
                               company=session.get(Company, inv.company_id), charges=charges[inv.id],
                               kinds={c.id: kinds[c.id] for c in charges[inv.id] if c.id in kinds},
-                              settlement=active_settlement(session, inv.id)))
+                              settlement=settlements.get(inv.id)))
     return out
 
 
@@ -181,12 +184,13 @@ def invoice_pdf(session: Session, invoice_ids, *, runtime=None, company_id: int 
 
 def print_settlement_receipts(session: Session, invoice_ids, *, company_id: int | None = None) -> PdfFile:
     """One receipt page per selected invoice (its latest settlement not reversed)."""
-    from plugins.receivables.settlement import active_settlement
+    from plugins.receivables.settlement import active_settlements
 
     invoices = _load(session, invoice_ids, company_id=company_id)
+    settlements = active_settlements(session, [inv.id for inv in invoices])
     settlement_ids = []
     for inv in invoices:
-        st = active_settlement(session, inv.id)
+        st = settlements.get(inv.id)
         if st is None:
             raise ValidationError(_("A fatura {n} não possui liquidação para emitir recibo.").format(n=inv.number),
                                   field="ids")
@@ -241,7 +245,7 @@ def _current_runtime():
 # --- shared bits ----------------------------------------------------------------------------------
 
 def _party_document(party) -> str:
-    doc = getattr(party, "document", None)
+    doc = party.document
     if not doc:
         return ""
     kind = document_kind(doc)
@@ -249,10 +253,7 @@ def _party_document(party) -> str:
 
 
 def _payment_form(inv: Invoice) -> str:
-    from plugins.receivables import models
-
-    code = getattr(inv, "payment_form", None)
-    return dict(getattr(models, "PAYMENT_FORMS", ())).get(code, code or "")
+    return _PAYMENT_FORM_LABELS.get(inv.payment_form, inv.payment_form or "")
 
 
 def _competence(item: _Printable) -> str:
@@ -285,7 +286,7 @@ def _interest_note(runtime, invoice: Invoice) -> str | None:
     parts = []
     if interest.penalty_percent:
         parts.append(_("multa de {p}").format(p=_percent(interest.penalty_percent)))
-    if interest.daily_rate_percent and getattr(invoice, "payment_form", "crediario") == "crediario":
+    if interest.daily_rate_percent and invoice.payment_form == PAYMENT_FORM_CREDIARIO:
         parts.append(_("juros de {p} ao dia").format(p=_percent(interest.daily_rate_percent)))
     if not parts:
         return None
@@ -361,7 +362,7 @@ def _carteira_slip(c, box: Box, item: _Printable, *, compact: bool) -> None:
     head_h = 9 * mm
     title = (_("Parcela {n} de {m}").format(n=item.parcel[0], m=item.parcel[1]) if item.parcel
              else _("Pagamento em carteira"))
-    draw_text(c, box.x, box.top - 12, getattr(company, "trade_name", None) or company.name, size=11, bold=True,
+    draw_text(c, box.x, box.top - 12, company.trade_name or company.name, size=11, bold=True,
               width=box.width * 0.6)
     draw_text(c, box.x + box.width * 0.6, box.top - 12, title, size=10, bold=True, align="right",
               width=box.width * 0.4)
@@ -435,7 +436,7 @@ def _draw_invoice(c, item: _Printable, session: Session, runtime) -> None:
     draw_text(c, left.x + 4, left.top - 22, party.name, size=11, bold=True, width=left.width - 8)
     lines = [" · ".join(p for p in (_party_document(party), _("Código {c}").format(c=party.code)) if p)]
     lines.extend(address_lines(party))
-    if getattr(party, "email", None):
+    if party.email:
         lines.append(party.email)
     ly = left.top - 34
     for line in lines[:5]:
@@ -552,7 +553,7 @@ def _draw_carne(c, items: list[_Printable], session: Session, runtime) -> None:
 def _stub(c, box: Box, item: _Printable) -> None:
     """The carnê stub (canhoto) the customer keeps: parcel, due date, value, number, customer."""
     inv, company, party = item.invoice, item.company, item.party
-    draw_text(c, box.x, box.top - 12, getattr(company, "trade_name", None) or company.name, size=9, bold=True,
+    draw_text(c, box.x, box.top - 12, company.trade_name or company.name, size=9, bold=True,
               width=box.width)
     draw_text(c, box.x, box.top - 24, _("Parcela {n} de {m}").format(n=item.parcel[0], m=item.parcel[1]), size=11,
               bold=True, width=box.width)
@@ -624,7 +625,7 @@ def _draw_receipt(c, box: Box, data: dict, company, party, via: str) -> None:
     # place, date and signature
     sy = box.y + 14
     sx = box.x + box.width - 85 * mm
-    place = ", ".join(p for p in (getattr(company, "city", None), format_date(data["paid_on"])) if p)
+    place = ", ".join(p for p in (company.city, format_date(data["paid_on"])) if p)
     draw_text(c, sx, sy + 34, place, size=9, align="center", width=85 * mm)
     c.setLineWidth(0.5)
     c.line(sx, sy + 10, box.right, sy + 10)

@@ -174,6 +174,15 @@ def active_settlement(session: Session, invoice_id: int) -> Settlement | None:
                            .order_by(Settlement.id.desc()).limit(1)).first()
 
 
+def active_settlements(session: Session, invoice_ids: list[int]) -> dict[int, Settlement]:
+    """`active_settlement` of many invoices in one query: invoice id ⇒ its latest settlement not reversed."""
+    if not invoice_ids:
+        return {}
+    rows = session.scalars(select(Settlement).where(Settlement.invoice_id.in_(invoice_ids),
+                                                    Settlement.reversed.is_(False)).order_by(Settlement.id))
+    return {s.invoice_id: s for s in rows}  # ordered by id: the latest one of each invoice wins
+
+
 def reverse_blockers(session: Session, invoice: Invoice, on: date | None = None) -> list[Blocker]:
     """Why the invoice's settlement cannot be reversed (on `on`, when given)."""
     s = active_settlement(session, invoice.id)

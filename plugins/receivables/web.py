@@ -34,9 +34,9 @@ from core.i18n import _
 from core.web.deps import require_permission
 from core.web.registry import MenuItem
 from core.web.templating import add_template_dir, render
+from plugins.receivables.billing_background import PERM_BILLING
 
 TEMPLATES = Path(__file__).parent / "templates"
-PERM_BILLING = "receivables.billing.run"
 BILLING_URL = "/receber/faturamento"
 PROGRESS_URL = BILLING_URL + "/tarefas"
 RETENTION_URL = "/receber/cancelamentos"

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import uvicorn
 
-from browser.uisupport import PROBE, config, probe_plugin, server_config
+from browser.uisupport import PROBE, config, probe_plugin
 from core.runtime import bootstrap
 from core.web.app import create_app
 
@@ -61,7 +61,7 @@ class LiveServer:
 
 def start_live_server(database_url: str, *, receivables: dict | None = None) -> LiveServer:
     """A module's own server: the built-in plugins with these `[plugins.receivables]` settings."""
-    return LiveServer(bootstrap(server_config(database_url, receivables=receivables), make_current=False)).start()
+    return LiveServer(bootstrap(config(database_url, receivables=receivables), make_current=False)).start()
 
 
 @pytest.fixture(scope="session")

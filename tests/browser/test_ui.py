@@ -7,18 +7,13 @@ import re
 
 import pytest
 
-from browser.uisupport import (PASSWORD, PROBE_TAB_PERMISSION, add_party, add_reason, add_user)
+from browser.uisupport import PASSWORD, PROBE_TAB_PERMISSION, add_party, add_reason, add_user, browser_login
 
 pytestmark = pytest.mark.browser
 
 
 def ui_login(page, server, username: str, password: str = PASSWORD, next_path: str = "/"):
-    page.goto(server.url + next_path)
-    page.wait_for_url(re.compile(r"/login\?next="))
-    page.fill('input[name="username"]', username)
-    page.fill('input[name="password"]', password)
-    page.click('button[type="submit"]')
-    page.wait_for_url(re.compile(re.escape(server.url + next_path) + r"$"))
+    browser_login(page, server.url, next_path, username, password)
 
 
 def test_login(page, live_server, runtime, shot):

@@ -25,9 +25,13 @@ PROBE_CONFIRM = "Tem certeza que deseja desativar os cadastros selecionados?"
 PASSWORD = "senha-forte-123"
 
 
-def config(url: str, *, probe: bool = False, secret: str = "segredo-de-teste-web"):
-    enabled = list(BUILTIN_PLUGINS) + ([PROBE] if probe else [])
-    return parse_config({"database": {"url": url}, "app": {"secret_key": secret}, "plugins": {"enabled": enabled}})
+def config(url: str, *, probe: bool = False, receivables: dict | None = None, secret: str = "segredo-de-teste-web"):
+    """The built-in plugins' config (plus the probe plugin when `probe`), with `[plugins.receivables]`
+    settings when given (for a module's own server)."""
+    plugins = {"enabled": list(BUILTIN_PLUGINS) + ([PROBE] if probe else [])}
+    if receivables is not None:
+        plugins["receivables"] = dict(receivables)
+    return parse_config({"database": {"url": url}, "app": {"secret_key": secret}, "plugins": plugins})
 
 
 def make_cpf(n: int) -> str:
@@ -186,14 +190,6 @@ def probe_plugin() -> types.ModuleType:
 
 
 # --- shared by the receivables browser tests -------------------------------------------------
-
-def server_config(url: str, *, receivables: dict | None = None, secret: str = "segredo-de-teste-web"):
-    """The built-in plugins' config with `[plugins.receivables]` settings (for a module's own server)."""
-    plugins = {"enabled": list(BUILTIN_PLUGINS)}
-    if receivables is not None:
-        plugins["receivables"] = dict(receivables)
-    return parse_config({"database": {"url": url}, "app": {"secret_key": secret}, "plugins": plugins})
-
 
 def browser_login(page, base_url: str, path: str, username: str, password: str = PASSWORD) -> None:
     """Open `path` in Chromium, get sent to the login form, log in, land back on `path`."""

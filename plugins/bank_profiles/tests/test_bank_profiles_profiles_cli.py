@@ -32,6 +32,7 @@ def test_compute_in_the_issue_form_and_with_options(cli):
               "--nosso-numero", "12345678", "--valor", "135,00", "--vencimento", "02/02/2008")
     assert out.exit_code == 0, out.output
     assert f"Linha digitável:  {ITAU_LINHA}" in out.output and "Nosso número:     175/12345678-4" in out.output
+    assert "Valor:            R$ 135,00" in out.output
 
 
 def test_compute_refusals_are_pt_br(cli):
@@ -56,6 +57,7 @@ def test_decode_with_reference_date(cli):
                                                                                    ITAU_BARCODE)
     out = cli("boleto", "decode", ITAU_BARCODE, "--reference-date", "2008-01-15")
     assert out.exit_code == 0 and "Vencimento:       02/02/2008 (fator 3770)" in out.output
+    assert "Valor:            R$ 135,00" in out.output
     broken = ITAU_LINHA.replace("34191.75124", "34191.75125")
     out = cli("boleto", "decode", broken, "--referencia", "2008-01-15")
     assert out.exit_code == 2 and out.output.startswith("Erro: ")

@@ -34,7 +34,7 @@ def test_cli_generates_lists_and_refuses_when_nothing_to_send(rt, cli, tmp_path)
     out_file = tmp_path / "saida.rem"
     out = cli("remessa", "gerar", "--profile", str(pid), "--out", str(out_file))
     assert out.exit_code == 0, out.output
-    assert "NSA 1, 2 título(s), 0 pedido(s) de baixa, valor 199.80" in out.output
+    assert "NSA 1, 2 título(s), 0 pedido(s) de baixa, valor R$ 199,80" in out.output
     with unit_of_work(readonly=True) as s:
         stored = s.scalar(select(Remessa))
         assert out_file.read_bytes() == bytes(stored.content)
@@ -45,6 +45,8 @@ def test_cli_generates_lists_and_refuses_when_nothing_to_send(rt, cli, tmp_path)
     assert out.exit_code == 0, out.output
     [row] = json.loads(out.output)
     assert (row["profile_id"], row["nsa"], row["titulos"], row["valor_total"]) == (pid, 1, 2, "199.80")
+    out = cli("remessa", "list")
+    assert out.exit_code == 0 and "2 título(s)  0 baixa(s)  R$ 199,80" in out.output, out.output
     out = cli("remessa", "gerar", "--profile", "999")
     assert out.exit_code == 2 and "Perfil de pagamento 999 não existe" in out.output
 

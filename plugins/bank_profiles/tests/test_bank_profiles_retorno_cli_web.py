@@ -74,3 +74,13 @@ def test_page_uploads_shows_the_report_and_lists_imports(rt, world):
     with TestClient(create_app(rt)) as client:
         login(client, "atendente")
         assert client.get("/cobranca/retornos").status_code == 403
+
+
+def test_cli_shows_a_liquidation_paid_below_the_value(cli, world, tmp_path):
+    path = tmp_path / "menor.ret"
+    path.write_bytes(build_retorno("itau_400", ITAU_HEADER, [liquidacao(1, "95.00"), liquidacao(2, "99.90")]))
+    out = cli("retorno", "importar", str(path))
+    assert out.exit_code == 0, out.output
+    assert ("linha 2, nosso número 00000001: liquidada — Fatura 1 liquidada em 08/01/2027: R$ 95,00 "
+            "(pago a menor: desconto de R$ 4,90 na liquidação).") in out.output
+    assert "linha 3," not in out.output  # paid exactly: only counted
