@@ -41,13 +41,33 @@ CHART = (
     ("2.1", "Passivo circulante", "liability", True, "2"),
     ("2.1.01", "Fornecedores a pagar", "payable", False, "2.1"),
     ("2.1.02", "Depósitos não identificados", "liability", False, "2.1"),
+    # retenções das faturas de serviço (contas a pagar: operações padrão 105/100/101/102)
+    ("2.1.03", "IRRF retido a recolher", "liability", False, "2.1"),
+    ("2.1.04", "PIS retido a recolher", "liability", False, "2.1"),
+    ("2.1.05", "COFINS retida a recolher", "liability", False, "2.1"),
+    ("2.1.06", "CSLL retida a recolher", "liability", False, "2.1"),
+    ("2.1.07", "Retenções a apropriar", "liability", False, "2.1"),
+    ("2.3", "Patrimônio líquido", "equity", True, "2"),
+    ("2.3.01", "Capital social e lucros acumulados", "equity", False, "2.3"),  # saldo de abertura (payables demo)
     ("3", "Receitas", "revenue", True, None),
     ("3.1.01", "Receita de serviços de internet", "revenue", False, "3"),
     ("3.1.02", "Acréscimos recebidos", "surcharge", False, "3"),
+    ("3.2.01", "Descontos obtidos", "revenue", False, "3"),        # [plugins.payables] discount_account_code
+    ("3.2.02", "Abatimentos obtidos", "revenue", False, "3"),      # histórico ABT (abatement_template_code)
     ("4", "Despesas", "expense", True, None),
     ("4.1.01", "Tarifas bancárias", "expense", False, "4"),
     ("4.1.02", "Descontos concedidos", "discount", False, "4"),
     ("4.1.03", "Link de internet (atacado)", "expense", False, "4"),
+    ("4.1.04", "Energia elétrica", "expense", False, "4"),
+    ("4.1.05", "Aluguel de postes", "expense", False, "4"),
+    ("4.1.06", "Aluguel de imóveis", "expense", False, "4"),
+    ("4.1.07", "Software e licenças", "expense", False, "4"),
+    ("4.1.08", "Materiais de rede", "expense", False, "4"),
+    ("4.1.09", "Serviços de terceiros", "expense", False, "4"),
+    ("4.1.10", "Impostos e taxas", "expense", False, "4"),
+    ("4.1.11", "Veículos e combustível", "expense", False, "4"),
+    ("4.2.01", "Juros e multas pagos", "expense", False, "4"),     # [plugins.payables] interest_account_code
+    ("4.2.02", "Taxas financeiras", "expense", False, "4"),        # [plugins.payables] fee_account_code
 )
 
 

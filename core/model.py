@@ -73,3 +73,9 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=timezone.utc)
         return value.astimezone(timezone.utc)
+
+
+def in_choices(column: str, choices) -> str:
+    """SQL text of a CHECK constraint keeping `column` to the codes of a choice list
+    (`(("aberta", "Aberta"), ...)` ⇒ "status IN ('aberta', ...)")."""
+    return f"{column} IN (" + ", ".join(f"'{c[0]}'" for c in choices) + ")"

@@ -23,11 +23,10 @@ Safety:
 
 from __future__ import annotations
 
-import logging
 import re
-import threading
 from dataclasses import dataclass
 from datetime import date, datetime
+from threading import Thread
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -35,16 +34,13 @@ from sqlalchemy.exc import IntegrityError
 from core.db import unit_of_work
 from core.errors import NotFound
 from core.i18n import _
+from core.job_threads import JobThreads
 from core.model import utcnow
 from core.models.jobs import Job, JobChunk
-
-log = logging.getLogger(__name__)
 
 PERM_BILLING = "receivables.billing.run"
 FINISHED = ("done", "failed")
 
-_LOCK = threading.Lock()
-_THREADS: dict[int, threading.Thread] = {}
 
 
 @dataclass(frozen=True)
@@ -106,7 +102,7 @@ def start_billing(runtime, competence: str | date, user=None, *, chunk_size: int
     return StartedRun(job_id, False)
 
 
-def ensure_worker(runtime, job_id: int) -> threading.Thread | None:
+def ensure_worker(runtime, job_id: int) -> Thread | None:
     """Start a daemon thread running the job's queued chunks, unless one of this process already
     does. None when the job has nothing left to run."""
     with unit_of_work(runtime.engine, readonly=True) as s:
@@ -115,44 +111,18 @@ def ensure_worker(runtime, job_id: int) -> threading.Thread | None:
                                                                           JobChunk.status == "queued"))
     if status is None or not queued:
         return None
-    with _LOCK:
-        thread = _THREADS.get(job_id)
-        if thread is not None and thread.is_alive():
-            return thread
-        thread = threading.Thread(target=_work, args=(runtime, job_id), name=f"quita-faturamento-{job_id}",
-                                  daemon=True)
-        _THREADS[job_id] = thread
-        thread.start()
-        return thread
+    return _THREADS.start(runtime, job_id)
 
 
 def _work(runtime, job_id: int) -> None:
     from plugins.receivables.billing import work_job
 
-    try:
-        work_job(runtime, job_id)
-    except Exception:  # lost connection etc.: the current chunk rolled back, the job stays resumable
-        log.exception("faturamento em segundo plano: tarefa %s interrompida (será retomada)", job_id)
-    finally:
-        with _LOCK:
-            if _THREADS.get(job_id) is threading.current_thread():
-                del _THREADS[job_id]
+    work_job(runtime, job_id)
 
 
-def is_working(job_id: int) -> bool:
-    with _LOCK:
-        thread = _THREADS.get(job_id)
-        return thread is not None and thread.is_alive()
-
-
-def wait_for(job_id: int, timeout: float | None = None) -> bool:
-    """Join the job's thread in this process (tests, shutdown); True when none is left running."""
-    with _LOCK:
-        thread = _THREADS.get(job_id)
-    if thread is not None:
-        thread.join(timeout)
-        return not thread.is_alive()
-    return True
+_THREADS = JobThreads("faturamento", _work)
+is_working = _THREADS.is_working
+wait_for = _THREADS.wait_for  # join the job's thread in this process (tests, shutdown)
 
 
 # --- progress -----------------------------------------------------------------------------------

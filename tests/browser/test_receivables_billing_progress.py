@@ -28,7 +28,7 @@ def chunked_server(database_url):
     yield server
     from plugins.receivables import billing_background
 
-    for job_id in list(billing_background._THREADS):
+    for job_id in billing_background._THREADS.job_ids():
         billing_background.wait_for(job_id, timeout=30)
     server.stop()
 

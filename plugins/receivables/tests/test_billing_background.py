@@ -51,7 +51,7 @@ def rt(runtime, database_url):
 
 
 def _join_all():
-    for job_id in list(billing_background._THREADS):
+    for job_id in billing_background._THREADS.job_ids():
         assert billing_background.wait_for(job_id, timeout=30), f"tarefa {job_id} não terminou"
 
 
