@@ -1,0 +1,207 @@
+"""Kernel actions on faturas a pagar (installments): "Baixar Pagamento" and "Estornar Pagamento".
+
+Both open the kernel's bulk-action dialog (`core.web.pages.actions`) from the list page
+(`/pagar/faturas`) and from the customer panel's tab "Faturas a Pagar"; the rules are the services'
+(`writeoff.py`, `reversal.py`), so the page, the CLI and the tests refuse the same things:
+
+- `payables.installment.write_off` ("Baixar fatura a pagar", permission "Baixa de Faturas"): one
+  installment ⇒ individual write-off — "Valor Pago" empty is total; lower is PARTIAL: the dialog's
+  preview shows the manual's alert (yellow, `Advice`) and the run needs "Nova data de vencimento";
+  several installments ⇒ baixa em lote (always total; "Valor Pago" refused). A refusal of the
+  service (status, approval, blocked carrier, protected period, …) is the record's blocker (red).
+- `payables.installment.reverse` ("Estornar baixa", permission "Estorno de Faturas"): motivo,
+  data do estorno, "Mudar status para".
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Optional
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+
+from core.actions import Action, Advice, Blocker
+from core.choices import Choices, choice_provider
+from core.errors import ValidationError
+from plugins.payables.models import Carrier, PayableInstallment
+
+PERM_WRITE_OFF = "payables.invoice.write_off"
+PERM_REVERSE = "payables.invoice.reverse"
+WRITE_OFF = "payables.installment.write_off"
+REVERSE = "payables.installment.reverse"
+CARRIERS = "payables.carriers"
+COST_CENTRES = "payables.cost_centres"
+PARTIAL = "baixa.parcial"
+
+
+@choice_provider(CARRIERS)
+def _carriers(runtime, session, user) -> Choices:
+    rows = session.scalars(select(Carrier).where(Carrier.active.is_(True)).order_by(Carrier.code))
+    return Choices([(str(c.id), f"{c.code} - {c.name}") for c in rows])
+
+
+@choice_provider(COST_CENTRES)
+def _cost_centres(runtime, session, user) -> Choices:
+    from core.ledger.models import CostCentre
+
+    stmt = select(CostCentre).where(CostCentre.active.is_(True)).order_by(CostCentre.company_id, CostCentre.code)
+    company_id = getattr(user, "company_id", None)
+    if company_id is not None:
+        stmt = stmt.where(CostCentre.company_id == company_id)
+    return Choices([(str(c.id), f"{c.code} - {c.name}") for c in session.scalars(stmt)])
+
+
+class WriteOffParams(BaseModel):
+    """The "Baixa de Faturas" dialog (the manual's fields; empty money fields are zero)."""
+
+    model_config = ConfigDict(extra="ignore")
+    paid_on: Optional[date] = Field(default=None, title="Data da baixa", description="Vazio: hoje.")
+    paid: Optional[Decimal] = Field(default=None, title="Valor pago (R$)", ge=0,
+                                    description="Vazio: baixa total. Menor que o devido: baixa parcial.")
+    interest: Optional[Decimal] = Field(default=None, title="Juros (R$)", ge=0)
+    discount: Optional[Decimal] = Field(default=None, title="Desconto (R$)", ge=0)
+    fee: Optional[Decimal] = Field(default=None, title="Taxa financeira (R$)", ge=0)
+    abatement: Optional[Decimal] = Field(default=None, title="Abatimento (R$)", ge=0)
+    new_due_date: Optional[date] = Field(default=None, title="Baixa parcial: nova data de vencimento",
+                                         description="Vencimento da nova fatura com o valor restante.")
+    remainder_note: Optional[str] = Field(default=None, title="Baixa parcial: observação da nova fatura",
+                                          max_length=250)
+    remainder_interest: Optional[Decimal] = Field(
+        default=None, title="Baixa parcial: juros em R$ na nova fatura", ge=0,
+        description="Somente com o parâmetro “Juros/Multa na nova fatura” habilitado.")
+    cash_account_id: Optional[int] = Field(default=None, title="Conta crédito (banco/caixa)",
+                                           description="Vazio: a conta de fluxo de caixa do lançamento.",
+                                           json_schema_extra={"choices": "ledger.cash_accounts"})
+    cost_centre_id: Optional[int] = Field(default=None, title="Centro de custo (juros e taxa)",
+                                          json_schema_extra={"choices": COST_CENTRES})
+    account_date: Optional[date] = Field(default=None, title="Data para lançamento na conta",
+                                         description="Vazio: a data da baixa.")
+    category: Optional[str] = Field(default=None, title="Categoria financeira", max_length=60,
+                                    description="Vazio: a categoria do lançamento.")
+    cheque_number: Optional[str] = Field(default=None, title="Documento/Cheque", max_length=20)
+    cheque_cleared: bool = Field(default=False, title="Lançamento efetivado/compensado")
+    our_number: Optional[str] = Field(default=None, title="Nosso número", max_length=30)
+    carrier_id: Optional[int] = Field(default=None, title="Portador", json_schema_extra={"choices": CARRIERS})
+    situation: Optional[str] = Field(default=None, title="Status", max_length=30,
+                                     description="Texto livre, ex.: Agendado.")
+    history_note: Optional[str] = Field(default=None, title="Complemento do histórico", max_length=200,
+                                        json_schema_extra={"widget": "textarea"})
+
+
+class ReverseParams(BaseModel):
+    """The "Estornar Pagamento" dialog."""
+
+    model_config = ConfigDict(extra="ignore")
+    reversal_reason: str = Field(title="Motivo do estorno", min_length=1, max_length=250,
+                                 json_schema_extra={"widget": "textarea"})
+    on: Optional[date] = Field(default=None, title="Data do estorno para lançamento na contabilidade",
+                               description="Vazio: hoje.")
+    situation: Optional[str] = Field(default=None, title="Mudar status para", max_length=30)
+
+
+def installment_action_names(runtime) -> list[str]:
+    """The registered actions on faturas a pagar: write-off and reversal first, then any other part
+    of the plugin's (alter, delete, …) — the page and the panel tab show whatever is registered."""
+    from core.actions import actions_for
+
+    names = [a.name for a in actions_for(runtime, PayableInstallment.__tablename__)]
+    return [n for n in (WRITE_OFF, REVERSE) if n in names] + [n for n in names if n not in (WRITE_OFF, REVERSE)]
+
+
+def writeoff_request(params, *, batch: bool = False):
+    """The dialog's parameters ⇒ `WriteOffRequest` (a preview may come with an unvalidated model)."""
+    from plugins.payables.writeoff import WriteOffRequest
+
+    def get(name):
+        value = getattr(params, name, None)
+        return None if isinstance(value, str) and not value.strip() else value
+
+    return WriteOffRequest(
+        paid_on=get("paid_on"), interest=get("interest"), discount=get("discount"), fee=get("fee"),
+        abatement=get("abatement"), paid=None if batch else get("paid"), new_due_date=get("new_due_date"),
+        remainder_note=get("remainder_note"), remainder_interest=get("remainder_interest"),
+        cash_account_id=get("cash_account_id"), cost_centre_id=get("cost_centre_id"),
+        account_date=get("account_date"), category=get("category"), create_category=False,
+        cheque_number=get("cheque_number"), cheque_cleared=bool(get("cheque_cleared")),
+        our_number=get("our_number"), carrier_id=get("carrier_id"), situation=get("situation"),
+        history_note=get("history_note"))
+
+
+def _dated(value) -> bool:
+    return value is None or isinstance(value, date)
+
+
+def _plans(ctx, records, params):
+    """(installment, plan or the service's refusal) for each record, read only."""
+    from plugins.payables.writeoff import preview_writeoff
+
+    if len(records) > 1 and getattr(params, "paid", None) not in (None, ""):
+        return [(inst, ValidationError("A baixa em lote é sempre total: deixe o Valor pago vazio ou selecione "
+                                       "uma fatura só.", field="paid")) for inst in records]
+    req = writeoff_request(params)
+    if not all(_dated(getattr(req, n)) for n in ("paid_on", "new_due_date", "account_date")):
+        return [(inst, None) for inst in records]  # the dialog is still being filled in
+    out = []
+    for inst in records:
+        try:
+            out.append((inst, preview_writeoff(ctx.session, inst, req, runtime=ctx.runtime, user=ctx.user)))
+        except ValidationError as exc:
+            out.append((inst, exc))
+    return out
+
+
+def _check_write_off(ctx, records, params):
+    return [Blocker(inst.id, f"baixa.{exc.field or 'recusada'}", str(exc))
+            for inst, exc in _plans(ctx, records, params) if isinstance(exc, ValidationError)]
+
+
+def _warn_write_off(ctx, records, params):
+    out = []
+    for inst, plan in _plans(ctx, records, params):
+        if plan is not None and not isinstance(plan, ValidationError):
+            out += [Advice(inst.id, PARTIAL, text) for text in plan.alerts]
+    return out
+
+
+def _run_write_off(ctx, records, params):
+    from plugins.payables.writeoff import write_off, write_off_batch
+
+    if len(records) == 1:
+        write_off(ctx.session, records[0], writeoff_request(params), runtime=ctx.runtime, user=ctx.user)
+        return
+    if params.paid is not None:
+        raise ValidationError("A baixa em lote é sempre total: deixe o Valor pago vazio.", field="paid")
+    write_off_batch(ctx.session, [(inst, writeoff_request(params, batch=True)) for inst in records],
+                    runtime=ctx.runtime, user=ctx.user)
+
+
+def _check_reverse(ctx, records, params):
+    from plugins.payables.reversal import active_writeoff
+
+    out = []
+    for inst in records:
+        if active_writeoff(ctx.session, inst) is None:
+            out.append(Blocker(inst.id, "estorno.sem_baixa", f"A fatura {inst.code} não tem baixa a estornar."))
+    return out
+
+
+def _run_reverse(ctx, records, params):
+    from plugins.payables.reversal import reverse_writeoff
+
+    for inst in records:
+        reverse_writeoff(ctx.session, inst, reason=params.reversal_reason, on=params.on, situation=params.situation,
+                         user=ctx.user)
+
+
+ACTIONS = (
+    Action(WRITE_OFF, "Baixar fatura a pagar", PayableInstallment, PERM_WRITE_OFF, _run_write_off, WriteOffParams,
+           check=_check_write_off, warn=_warn_write_off,
+           description="Uma fatura: baixa individual (Valor pago vazio = total; menor = parcial, com nova fatura do "
+                       "restante). Várias faturas: baixa em lote, sempre total."),
+    Action(REVERSE, "Estornar baixa", PayableInstallment, PERM_REVERSE, _run_reverse, ReverseParams,
+           check=_check_reverse,
+           description="Estorna a baixa: contra-lançamento na data do estorno; a fatura volta a ficar em aberto "
+                       "(a nova fatura de uma baixa parcial é excluída)."),
+)

@@ -1,0 +1,72 @@
+"""Settings of the payables plugin: the `[plugins.payables]` table of quita.toml.
+
+```toml
+[plugins.payables]
+max_installments = 36                 # "Quantidade máxima de parcelas para o lançamento de faturas"
+only_weekdays = false                 # "Vencimentos de faturas apenas em dias de semana" (sáb./dom. ⇒ segunda)
+credit_account_code = "2.1.01"        # conta crédito sugerida (fornecedores) quando o histórico não tem
+cash_flow_account_code = "1.1.1.01"   # conta de fluxo de caixa sugerida (saída do dinheiro na baixa)
+# Baixa (writeoff.py) — contas pelo código no plano da empresa:
+require_approval = false              # "Usa aprovação de faturas" + "Bloqueia faturas aprovadas"
+interest_on_remainder_invoice = false # "Juros/Multa na nova fatura" (baixa parcial)
+interest_account_code = "4.2.01"      # juros/multa pagos (despesa)
+fee_account_code = "4.2.02"           # taxa financeira (despesa)
+discount_account_code = "3.2.01"      # descontos obtidos (receita / redução)
+abatement_template_code = "ABT"       # histórico da operação padrão "Abatimentos Obtidos" (conta crédito)
+retention_template_codes = { irrf = "105", pis = "100", cofins = "101", csll = "102" }
+blocked_carriers = { "*" = ["CARTORIO"], joana = ["BB"] }  # "Portadores bloqueados" por usuário
+```
+"""
+
+from __future__ import annotations
+
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+
+
+class PayablesSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    max_installments: int = Field(
+        default=36, ge=1, le=360,
+        validation_alias=AliasChoices("max_installments", "quantidade_maxima_parcelas"),
+        description="Quantidade máxima de parcelas para o lançamento de faturas (padrão do manual: 36).")
+    only_weekdays: bool = Field(
+        default=False, validation_alias=AliasChoices("only_weekdays", "vencimentos_apenas_dias_de_semana"),
+        description="Vencimentos de faturas apenas em dias de semana: sábado e domingo passam para a segunda-feira.")
+    credit_account_code: str | None = Field(
+        default="2.1.01",
+        description="Código da conta crédito (fornecedores) usada quando o histórico e o lançamento não a informam.")
+    cash_flow_account_code: str | None = Field(
+        default=None,
+        description="Código da conta de fluxo de caixa (banco/caixa de saída do dinheiro) usada quando o "
+                    "lançamento não a informa.")
+
+
+    require_approval: bool = Field(
+        default=False, validation_alias=AliasChoices("require_approval", "usa_aprovacao_de_faturas"),
+        description="Somente faturas aprovadas podem ser baixadas (\"Usa aprovação de faturas\" e "
+                    "\"Bloqueia faturas aprovadas\").")
+    interest_on_remainder_invoice: bool = Field(
+        default=False, validation_alias=AliasChoices("interest_on_remainder_invoice", "juros_multa_na_nova_fatura"),
+        description="Juros/Multa na nova fatura: permite informar juros na fatura do saldo da baixa parcial.")
+    interest_account_code: str = Field(default="4.2.01", description="Conta (despesa) de juros/multa pagos na baixa.")
+    fee_account_code: str = Field(default="4.2.02", description="Conta (despesa) da taxa financeira da baixa.")
+    discount_account_code: str = Field(default="3.2.01",
+                                       description="Conta (receita/redução de despesa) dos descontos obtidos na baixa.")
+    abatement_template_code: str = Field(
+        default="ABT", description="Código do histórico da operação padrão \"Abatimentos Obtidos\": a conta "
+                                   "crédito dele recebe o abatimento.")
+    retention_template_codes: dict[str, str] = Field(
+        default_factory=lambda: {"irrf": "105", "pis": "100", "cofins": "101", "csll": "102"},
+        description="Históricos das operações padrão Retenção de IRRF (105), PIS (100), COFINS (101) e CSLL (102) "
+                    "usados na baixa de faturas de serviço (débito e crédito do histórico).")
+    blocked_carriers: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="Portadores bloqueados por usuário (login ⇒ códigos de portador; \"*\" vale para todos): "
+                    "faturas com esses portadores não podem ser alteradas nem baixadas.")
+
+
+def settings_of(runtime) -> PayablesSettings:
+    """The validated settings (defaults when the plugin's table is absent or no runtime is given)."""
+    found = runtime.settings("payables") if runtime is not None else None
+    return found or PayablesSettings()
