@@ -1,0 +1,13 @@
+"""NFCom (modelo 62, leiaute 1.00 com IBS/CBS da NT 2025.001): camada pura, sem banco de dados.
+
+| módulo | o quê |
+|---|---|
+| `chave.py` | chave de acesso de 44 posições (montar, ler, conferir o DV módulo 11) |
+| `documento.py` | os dados da nota em dataclasses simples (emitente, destinatário, assinante, itens…) |
+| `xml_builder.py` | dataclasses → XML 1.00 compacto, totais somados dos itens, validado no XSD |
+| `xsd.py` | carrega os esquemas oficiais de `schemas/` e traduz os erros para pt-BR |
+| `qrcode.py` | URL do QR Code (`infNFComSupl/qrCodNFCom`), com `sign` na contingência |
+| `certificado.py` | certificado A1 (arquivo PFX/PKCS#12) |
+| `signature.py` | assinatura XMLDSig enveloped (C14N, RSA-SHA1) e a conferência independente |
+| `soap.py` | envelope SOAP 1.2 do `NFComRecepcao` (gzip+base64) e leitura do retorno |
+"""
