@@ -26,7 +26,7 @@ from sqlalchemy import text as sa_text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.doctype import DocMeta, Document, field
-from core.model import Base, UTCDateTime, utcnow
+from core.model import Base, UTCDateTime, in_choices, utcnow
 from core.money import Money
 
 # --- statuses ---------------------------------------------------------------------------------
@@ -98,10 +98,6 @@ RECEIVABLES_ROLES = {"financeiro": "read write create", "comercial": "read write
                      "gerente": "read write create delete", "atendimento": "read"}
 
 
-def _in(column: str, choices) -> str:
-    return f"{column} IN (" + ", ".join(f"'{c[0]}'" for c in choices) + ")"
-
-
 # --- master data (low-code documents) ---------------------------------------------------------
 
 class Plan(Document):
@@ -171,7 +167,7 @@ class Contract(Document):
 
     __tablename__ = "receivables_contract"
     __table_args__ = (
-        CheckConstraint(_in("status", CONTRACT_STATUSES), name="status_valid"),
+        CheckConstraint(in_choices("status", CONTRACT_STATUSES), name="status_valid"),
         Index("ix_receivables_contract_party_status", "party_id", "status"),
         Index("ix_receivables_contract_status_party", "status", "party_id"),
     )
@@ -255,7 +251,7 @@ class Charge(Base):
     __table_args__ = (
         # Idempotency of the billing run: one recurring charge per (contract, competence).
         UniqueConstraint("contract_id", "competence", "recurring_kind", name="uq_receivables_charge_recurring"),
-        CheckConstraint(_in("status", CHARGE_STATUSES), name="status_valid"),
+        CheckConstraint(in_choices("status", CHARGE_STATUSES), name="status_valid"),
         CheckConstraint("installment >= 1 AND installment <= installments", name="installment_range"),
         Index("ix_receivables_charge_party_status_due", "party_id", "status", "due_date"),
         Index("ix_receivables_charge_status_due", "status", "due_date"),
@@ -294,10 +290,12 @@ class Invoice(Base):
     __tablename__ = "receivables_invoice"
     __table_args__ = (
         UniqueConstraint("company_id", "number", name="uq_receivables_invoice_number"),
-        CheckConstraint(_in("status", INVOICE_STATUSES), name="status_valid"),
-        CheckConstraint(_in("payment_form", PAYMENT_FORMS), name="payment_form_valid"),
+        CheckConstraint(in_choices("status", INVOICE_STATUSES), name="status_valid"),
+        CheckConstraint(in_choices("payment_form", PAYMENT_FORMS), name="payment_form_valid"),
         Index("ix_receivables_invoice_party_status_due", "party_id", "status", "due_date"),
         Index("ix_receivables_invoice_status_due", "status", "due_date"),
+        # bank reconciliation (plugins.reconciliation.matching): open invoices by (due date, total)
+        Index("ix_receivables_invoice_due_total", "due_date", "total"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

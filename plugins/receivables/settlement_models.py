@@ -21,7 +21,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.model import Base, UTCDateTime, utcnow
@@ -47,6 +47,8 @@ class Settlement(Base):
         CheckConstraint("method IN ('profile_aguardando_conciliacao', 'outros', 'deposito_nao_identificado')",
                         name="method_valid"),
         CheckConstraint("amount > 0", name="amount_positive"),
+        # bank reconciliation (plugins.reconciliation.matching): settlements by (payment date, amount)
+        Index("ix_receivables_settlement_paid_on_amount", "paid_on", "amount"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

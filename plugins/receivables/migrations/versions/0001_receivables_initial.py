@@ -76,6 +76,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('company_id', 'number', name='uq_receivables_invoice_number')
     )
     with op.batch_alter_table('receivables_invoice', schema=None) as batch_op:
+        batch_op.create_index('ix_receivables_invoice_due_total', ['due_date', 'total'], unique=False)
         batch_op.create_index('ix_receivables_invoice_party_status_due', ['party_id', 'status', 'due_date'], unique=False)
         batch_op.create_index('ix_receivables_invoice_status_due', ['status', 'due_date'], unique=False)
 
@@ -368,6 +369,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('receivables_settlement', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_receivables_settlement_invoice_id'), ['invoice_id'], unique=False)
+        batch_op.create_index('ix_receivables_settlement_paid_on_amount', ['paid_on', 'amount'], unique=False)
         batch_op.create_index(batch_op.f('ix_receivables_settlement_party_id'), ['party_id'], unique=False)
 
     op.create_table('receivables_settlement_charge',
@@ -441,6 +443,7 @@ def downgrade() -> None:
     op.drop_table('receivables_settlement_charge')
     with op.batch_alter_table('receivables_settlement', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_receivables_settlement_party_id'))
+        batch_op.drop_index('ix_receivables_settlement_paid_on_amount')
         batch_op.drop_index(batch_op.f('ix_receivables_settlement_invoice_id'))
 
     op.drop_table('receivables_settlement')
@@ -497,6 +500,7 @@ def downgrade() -> None:
     with op.batch_alter_table('receivables_invoice', schema=None) as batch_op:
         batch_op.drop_index('ix_receivables_invoice_status_due')
         batch_op.drop_index('ix_receivables_invoice_party_status_due')
+        batch_op.drop_index('ix_receivables_invoice_due_total')
 
     op.drop_table('receivables_invoice')
     op.drop_table('receivables_contract_grouping')

@@ -1,0 +1,249 @@
+"""`quita ofx parse ARQUIVO [--json]`, `quita ofx import ARQUIVO [--account CÓDIGO] [--json]` and
+`quita conciliacao auto --account CÓDIGO | sugestoes --line ID | conciliar --line ID --invoice N |
+desconciliar --line ID [--sem-automatica]` (`--json` on each).
+
+`parse` reads the file only (no database): the accounts, lines and warnings the adapter sees.
+`import` stores the lines (`statement_import.import_statement`, one unit of work) and prints the
+summary: new / already imported / restored lines per account, and the warnings. `--account`
+takes the ledger code of the bank account; for a file with several unlinked accounts, give one
+`--account ACCTID=CÓDIGO` per account. Errors in pt-BR, exit code 2.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from core.money import format_brl
+
+
+def _read(arquivo: Path) -> bytes:
+    from core.cli import fail
+
+    if not arquivo.is_file():
+        fail(f"arquivo {arquivo} não encontrado")
+    return arquivo.read_bytes()
+
+
+def print_statement(statement) -> None:
+    for a in statement.accounts:
+        saldo = format_brl(a.balance) if a.balance is not None else "sem saldo"
+        when = a.balance_date.strftime("%d/%m/%Y") if a.balance_date else "-"
+        typer.echo(f"Conta {a.account_id} (banco {a.bank_id or '-'}, agência {a.branch_id or '-'}, {a.type}, "
+                   f"{a.currency}): {len(a.transactions)} lançamentos; saldo {saldo} em {when}")
+        for t in a.transactions:
+            typer.echo(f"  {t.date.strftime('%d/%m/%Y')}  {format_brl(t.amount):>16}  {t.fitid}  {t.memo or t.payee}")
+    for w in statement.warnings:
+        typer.echo(f"Aviso: {w}")
+
+
+def print_report(report: dict) -> None:
+    typer.echo(f"Extrato {report['filename']} (arquivo {report['file_id']})")
+    for a in report["accounts"]:
+        if a["bank_account"] is None:
+            typer.echo(f"  {a['ofx_account']}: sem lançamentos, não importada")
+            continue
+        linked = " (vinculada agora)" if a["linked_now"] else ""
+        typer.echo(f"  {a['ofx_account']} → {a['bank_account']}{linked}: {a['lines_in_file']} no arquivo; "
+                   f"novos: {a['new']}; já importados: {a['already_imported']}; restaurados: {a['restored']}")
+    typer.echo(f"Avisos: {len(report['warnings'])}")
+    for w in report["warnings"]:
+        typer.echo(f"  {w}")
+
+
+def _account_options(values: list[str]) -> tuple[str | None, dict[str, str]]:
+    """`--account CÓDIGO` (one) and `--account ACCTID=CÓDIGO` (per account of the file)."""
+    from core.cli import fail
+
+    plain, per_account = None, {}
+    for value in values:
+        acctid, sep, code = value.rpartition("=")
+        if sep:
+            per_account[acctid.strip()] = code.strip()
+        elif plain is not None:
+            fail("informe --account CÓDIGO uma vez só, ou --account ACCTID=CÓDIGO para cada conta do arquivo")
+        else:
+            plain = value.strip()
+    return plain, per_account
+
+
+def register(cli: typer.Typer) -> None:
+    ofx = typer.Typer(help="Extratos bancários OFX: ler e importar.", no_args_is_help=True)
+
+    @ofx.command("parse")
+    def ofx_parse(
+        arquivo: Path = typer.Argument(..., help="Arquivo OFX do banco."),
+        as_json: bool = typer.Option(False, "--json", help="Saída em JSON."),
+    ):
+        """Lê um OFX e mostra as contas, os lançamentos e os avisos (não grava nada)."""
+        from core.cli import fail
+        from plugins.reconciliation.ofx import OfxError, parse_ofx
+
+        data = _read(arquivo)
+        try:
+            statement = parse_ofx(data, arquivo.name)
+        except OfxError as exc:
+            fail(str(exc))
+        if as_json:
+            typer.echo(json.dumps(statement.as_json(), ensure_ascii=False))
+            return
+        print_statement(statement)
+
+    @ofx.command("import")
+    def ofx_import(
+        arquivo: Path = typer.Argument(..., help="Arquivo OFX do banco."),
+        account: Optional[List[str]] = typer.Option(None, "--account", help=(
+            "Código da conta bancária no plano de contas, para a conta do arquivo ainda sem vínculo "
+            "(ou ACCTID=CÓDIGO, uma por conta do arquivo).")),
+        as_json: bool = typer.Option(False, "--json", help="Saída em JSON."),
+    ):
+        """Importa os lançamentos de um OFX para a conta bancária (sem duplicar; excluídos voltam)."""
+        from core.cli import fail, runtime
+        from core.db import unit_of_work
+        from core.errors import ValidationError
+        from plugins.reconciliation.statement_import import (AccountChoiceNeeded, bank_account_by_code,
+                                                             import_statement)
+
+        data = _read(arquivo)
+        plain, per_account = _account_options(account or [])
+        rt = runtime(check_schema=True)
+        try:
+            with unit_of_work(rt.engine) as s:
+                bank_account_id = bank_account_by_code(s, plain).id if plain else None
+                accounts = {acctid: bank_account_by_code(s, code).id for acctid, code in per_account.items()}
+                report = import_statement(s, data, arquivo.name, bank_account_id=bank_account_id,
+                                          accounts=accounts).as_dict()
+        except AccountChoiceNeeded as exc:
+            fail(f"{exc}; informe --account CÓDIGO" if len(exc.accounts) == 1 else
+                 f"{exc}; informe --account ACCTID=CÓDIGO para cada uma")
+        except ValidationError as exc:
+            fail(str(exc))
+        if as_json:
+            typer.echo(json.dumps(report, ensure_ascii=False))
+            return
+        print_report(report)
+
+    cli.add_typer(ofx, name="ofx")
+    register_conciliacao(cli)
+
+
+def _print_auto(r: dict) -> None:
+    typer.echo(f"Conta {r['bank_account']}: {r['lines']} lançamentos a crédito livres; conciliados: {r['reconciled']} "
+               f"(faturas baixadas agora: {r['settled_now']}; já baixadas: {r['already_settled']}); com mais de um "
+               f"candidato (ver sugestões): {len(r['ambiguous_line_ids'])}; sem candidato: {r['unmatched']}")
+    for line_id in r["ambiguous_line_ids"]:
+        typer.echo(f"  lançamento {line_id}: mais de um candidato — quita conciliacao sugestoes --line {line_id}")
+    for refused in r["refused"]:
+        typer.echo(f"  lançamento {refused['line_id']}: baixa recusada: {refused['message']}")
+    if r["debits_skipped"]:
+        typer.echo(f"Lançamentos a débito não conciliados automaticamente (contas a pagar/transferências): "
+                   f"{r['debits_skipped']}")
+    for alert in r["alerts"]:
+        typer.echo(f"Alerta: {alert}")
+
+
+def _suggestion_text(g: dict) -> str:
+    situacao = "aberta" if g["status"] == "aberta" else "baixada"
+    when = "/".join(reversed(g["date"].split("-")))
+    return (f"{g['rank']:>2}. sugestão {g['id']}: fatura {g['invoice_number']} ({situacao}) {when} "
+            f"{format_brl(Decimal(g['amount']))} {g['customer'] or ''} [{g['pass']}] — {'; '.join(g['reasons'])}")
+
+
+def register_conciliacao(cli: typer.Typer) -> None:
+    """`quita conciliacao auto | sugestoes | conciliar | desconciliar`."""
+    group = typer.Typer(help="Conciliação bancária: automática, sugestões, conciliar e desconciliar.",
+                        no_args_is_help=True)
+
+    def run(work):
+        """Run `work(session, runtime)` in one unit of work; pt-BR errors end the command (exit 2)."""
+        from core.cli import fail, runtime
+        from core.db import unit_of_work
+        from core.errors import ValidationError
+
+        rt = runtime(check_schema=True)
+        try:
+            with unit_of_work(rt.engine) as s:
+                return work(s, rt)
+        except ValidationError as exc:
+            fail(str(exc))
+
+    @group.command("auto")
+    def conciliacao_auto(
+        account: str = typer.Option(..., "--account", help="Código da conta bancária no plano de contas."),
+        as_json: bool = typer.Option(False, "--json", help="Saída em JSON."),
+    ):
+        """Conciliação automática dos lançamentos livres da conta (regras do manual; só com candidato único)."""
+        from plugins.reconciliation.matching import reconcile_automatic
+        from plugins.reconciliation.statement_import import bank_account_by_code
+
+        r = run(lambda s, rt: reconcile_automatic(s, bank_account_by_code(s, account), runtime=rt).as_dict())
+        if as_json:
+            typer.echo(json.dumps(r, ensure_ascii=False))
+        else:
+            _print_auto(r)
+
+    @group.command("sugestoes")
+    def conciliacao_sugestoes(
+        line: int = typer.Option(..., "--line", help="Id do lançamento do extrato."),
+        as_json: bool = typer.Option(False, "--json", help="Saída em JSON."),
+    ):
+        """Sugestões de conciliação do lançamento, ordenadas, com os motivos."""
+        from core.cli import echo_rows
+        from plugins.reconciliation.suggestions import suggest
+
+        rows = run(lambda s, rt: suggest(s, line, rt))
+        echo_rows(rows, as_json=as_json, empty="Nenhuma sugestão para o lançamento.",
+                  line=_suggestion_text)
+
+    @group.command("conciliar")
+    def conciliacao_conciliar(
+        line: int = typer.Option(..., "--line", help="Id do lançamento do extrato."),
+        invoice: int = typer.Option(..., "--invoice", help="Número da fatura."),
+        as_json: bool = typer.Option(False, "--json", help="Saída em JSON."),
+    ):
+        """Concilia o lançamento com a fatura (aberta: baixa-a com a data e o valor do extrato)."""
+        from core.ledger.models import Account
+        from plugins.reconciliation.models import StatementLine
+        from plugins.reconciliation.reconcile import invoice_by_number, reconcile_line
+        from plugins.reconciliation.suggestions import get_line
+
+        def work(s, rt):
+            stmt_line: StatementLine = get_line(s, line)
+            inv = invoice_by_number(s, s.get(Account, stmt_line.bank_account_id).company_id, invoice)
+            rec = reconcile_line(s, stmt_line.id, inv.id, runtime=rt)
+            return {"reconciliation_id": rec.id, "line_id": stmt_line.id, "invoice": inv.number, "origin": rec.origin}
+
+        r = run(work)
+        typer.echo(json.dumps(r, ensure_ascii=False) if as_json else
+                   f"Lançamento {r['line_id']} conciliado com a fatura {r['invoice']} (conciliação {r['reconciliation_id']}).")
+
+    @group.command("desconciliar")
+    def conciliacao_desconciliar(
+        line: int = typer.Option(..., "--line", help="Id do lançamento do extrato."),
+        sem_automatica: bool = typer.Option(False, "--sem-automatica", help=(
+            "Não permitir mais conciliação automática para este lançamento.")),
+        as_json: bool = typer.Option(False, "--json", help="Saída em JSON."),
+    ):
+        """Desconcilia o lançamento (faturas baixadas pelo conciliador voltam a ficar em aberto, com estorno)."""
+        from plugins.reconciliation.reconcile import unreconcile
+
+        r = run(lambda s, rt: unreconcile(s, line, disable_auto=sem_automatica, runtime=rt).as_dict())
+        if as_json:
+            typer.echo(json.dumps(r, ensure_ascii=False))
+            return
+        typer.echo(f"Lançamento {line} desconciliado.")
+        if r["reopened_invoices"]:
+            typer.echo(f"Faturas em aberto de novo (baixa estornada): {', '.join(map(str, r['reopened_invoices']))}")
+        if r["restored_invoices"]:
+            typer.echo(f"Faturas baixadas de novo como estavam: {', '.join(map(str, r['restored_invoices']))}")
+        if r["untouched_invoices"]:
+            typer.echo(f"Faturas baixadas fora do conciliador, sem alteração: "
+                       f"{', '.join(map(str, r['untouched_invoices']))}")
+        if sem_automatica:
+            typer.echo("Conciliação automática desabilitada para este lançamento.")
+
+    cli.add_typer(group, name="conciliacao")
