@@ -126,6 +126,22 @@ def work(runtime, *, job_id: int | None = None, worker: str | None = None,
     return ran
 
 
+def work_until_finished(runtime, job_id: int, *, progress: Callable[[int], None] | None = None,
+                        timeout: float = 300.0, poll_seconds: float = 0.05) -> str | None:
+    """Run the job's queued chunks here and then wait until it is done or failed: a chunk another
+    worker is running is skipped by `run_one` (SKIP LOCKED), so `work` alone may return while the
+    job is still running elsewhere; a chunk given back by a crashed worker is taken here. Returns
+    the job's status (still "running" after `timeout` seconds if another worker holds a chunk)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        work(runtime, job_id=job_id, progress=progress)
+        with unit_of_work(runtime.engine, readonly=True) as session:
+            status = session.scalar(select(Job.status).where(Job.id == job_id))
+        if status in ("done", "failed", None) or time.monotonic() >= deadline:
+            return status
+        time.sleep(poll_seconds)
+
+
 def serve_forever(runtime, *, poll_seconds: float = 2.0, worker: str | None = None) -> None:
     """A worker process: run chunks as they appear (`quita jobs worker`)."""
     while True:

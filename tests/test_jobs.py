@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from core.config import BUILTIN_PLUGINS, parse_config
 from core.db import unit_of_work
-from core.jobs import JobSpec, retry_failed, submit, summary, work
+from core.jobs import JobSpec, retry_failed, submit, summary, work, work_until_finished
 from core.models import Company
 from core.models.jobs import JobChunk
 from core.runtime import bootstrap, set_current
@@ -37,6 +37,9 @@ def run_chunk(session, params, payload):
         raise Crash()
     if code == BEHAVIOUR.get("always_fail_at"):
         raise ValueError(f"parte {code} com dado inválido")
+    if code == BEHAVIOUR.get("slow_at"):  # another worker holds this chunk for a while
+        BEHAVIOUR["slow_started"].set()
+        BEHAVIOUR["slow_release"].wait(10)
     session.add(Company(code=code, name=f"Empresa {code}", cnpj=f"1{code[1:]:0>13}"))
     return {"created": code}
 
@@ -147,3 +150,21 @@ def test_two_workers_share_the_queue_and_do_each_chunk_once(rt):
     assert count_companies(rt) == 40
     with unit_of_work(rt.engine, readonly=True) as s:
         assert summary(s, job_id)["done_chunks"] == 40
+
+
+def test_work_until_finished_waits_for_the_chunk_another_worker_runs(rt):
+    """`work` returns as soon as no chunk is free; a run that must report the job's end (quita
+    billing run) waits for the chunk another worker still holds."""
+    with unit_of_work(rt.engine) as s:
+        job_id = submit(s, rt, "test.companies", {"n": 3}).id
+    started, release = threading.Event(), threading.Event()
+    BEHAVIOUR.update(slow_at="J000", slow_started=started, slow_release=release)
+    other = threading.Thread(target=lambda: work(rt, job_id=job_id, worker="outro", max_chunks=1))
+    other.start()
+    assert started.wait(10)
+    threading.Timer(0.5, release.set).start()
+    assert work_until_finished(rt, job_id, poll_seconds=0.02) == "done"
+    other.join(10)
+    with unit_of_work(rt.engine, readonly=True) as s:
+        info = summary(s, job_id)
+    assert info["status"] == "done" and info["done_chunks"] == 3 and count_companies(rt) == 3

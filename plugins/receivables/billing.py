@@ -53,7 +53,7 @@ from sqlalchemy import Integer, bindparam, func, or_, select, type_coerce, union
 from sqlalchemy.orm import Session
 
 from core.errors import ValidationError
-from core.jobs import JobSpec, submit, work
+from core.jobs import JobSpec, submit, work_until_finished
 from core.model import utcnow
 from core.models.jobs import Job, JobChunk
 from core.money import from_cents, round_money, to_cents
@@ -476,11 +476,12 @@ def unfinished_jobs(session: Session, competence: str | date) -> list[int]:
 
 
 def work_job(runtime, job_id: int, progress: Callable[[int], None] | None = None) -> None:
-    """Run a billing job's queued chunks in this process (the run's runtime is passed on to the
-    chunks for the `on_invoice_created` hook)."""
+    """Run a billing job's queued chunks in this process until the job is finished (a chunk run by
+    another worker at the same time is waited for); the run's runtime is passed on to the chunks
+    for the `on_invoice_created` hook."""
     token = _RUNNING.set(runtime)
     try:
-        work(runtime, job_id=job_id, progress=progress)
+        work_until_finished(runtime, job_id, progress=progress)
     finally:
         _RUNNING.reset(token)
 
