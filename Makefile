@@ -15,11 +15,12 @@ PORT ?= 8000
 
 install: $(VENV)/.installed $(HTMX)
 
-$(VENV)/.installed: pyproject.toml examples/quita-plugin-example/pyproject.toml
+$(VENV)/.installed: pyproject.toml examples/quita-plugin-example/pyproject.toml examples/quita-bank-example/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e ".[test]"
 	$(PY) -m pip install -q --no-deps -e examples/quita-plugin-example
+	$(PY) -m pip install -q --no-deps -e examples/quita-bank-example
 	touch $@
 
 # htmx comes from the npm registry at install time (not committed).

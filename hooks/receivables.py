@@ -10,6 +10,9 @@ plain ids. The value types of this contract live here:
   is due (acréscimo, e.g. a bank fee), negative subtracts (desconto/abatimento);
 - `collect_before_settle(results)` — how the receivables plugin merges the `before_settle`
   answers into one `SettlementReview` (blockers + adjustments, independent of plugin order);
+- `InterestTerms(source, monthly_rate_percent, daily_rate_percent, penalty_percent,
+  on_time_discount)` — what `invoice_interest_terms` returns: one invoice's own juros / multa /
+  desconto (e.g. its boleto's payment profile), laid over the deployment's policy;
 - the interest types are `plugins.receivables.interest.InterestPolicy` / `InterestBreakdown`.
 """
 
@@ -90,6 +93,40 @@ def collect_before_settle(results: Iterable[Any]) -> SettlementReview:
     return review
 
 
+@dataclass(frozen=True)
+class InterestTerms:
+    """One invoice's own interest terms (returned by `invoice_interest_terms`).
+
+    `source`: pt-BR text naming where they come from (e.g. "perfil de pagamento «Itaú 109»").
+    Rates are `Decimal` percentages, money is `Decimal` with two places; None keeps the
+    deployment's value (`[plugins.receivables.interest]`), zero turns it off:
+    `monthly_rate_percent` — juros % ao mês, charged per day as monthly ÷ 30 (simple interest, the
+    banks' "juros de mora por dia"); `daily_rate_percent` — juros % ao dia (give one of the two);
+    `penalty_percent` — multa %, once; `on_time_discount` — desconto em R$ when paid up to the due
+    date (replaces the deployment's per-day early-payment discount).
+    """
+
+    source: str
+    monthly_rate_percent: Decimal | None = None
+    daily_rate_percent: Decimal | None = None
+    penalty_percent: Decimal | None = None
+    on_time_discount: Decimal | None = None
+
+    def __post_init__(self):
+        if not self.source or not str(self.source).strip():
+            raise ValueError("InterestTerms sem origem (source)")
+        if self.monthly_rate_percent is not None and self.daily_rate_percent is not None:
+            raise ValueError(f"InterestTerms ({self.source}): informe juros ao mês ou ao dia, não os dois")
+        for name in ("monthly_rate_percent", "daily_rate_percent", "penalty_percent", "on_time_discount"):
+            value = getattr(self, name)
+            if value is None:
+                continue
+            if isinstance(value, float) or not isinstance(value, Decimal) or not value.is_finite() or value < 0:
+                raise ValueError(f"InterestTerms ({self.source}): {name} deve ser Decimal não negativo, não {value!r}")
+        if self.on_time_discount is not None and self.on_time_discount != self.on_time_discount.quantize(CENT):
+            raise ValueError(f"InterestTerms ({self.source}): on_time_discount com mais de duas casas decimais")
+
+
 @hookspec
 def before_settle(invoice, settlement, ctx):
     """Veto or adjust a settlement (liquidação) of one invoice before it is recorded.
@@ -132,6 +169,26 @@ def compute_interest(invoice, as_of, policy):
     hook never returns None while `receivables` is enabled.
     Transaction: inside the caller's unit of work (settlement, invoice screen) or none; read only.
     To read the database use `sqlalchemy.orm.object_session(invoice)`; never write or commit.
+    """
+
+
+@hookspec(firstresult=True)
+def invoice_interest_terms(session, invoice):
+    """The interest, penalty and discount terms of one invoice, when the invoice carries its own.
+
+    Arguments: `session` — the unit of work `invoice` belongs to (read only); `invoice` — the
+    receivables `Invoice` (ORM object: `id`, `total`, `due_date`, `payment_form`…).
+    Returns: a `hooks.receivables.InterestTerms` (e.g. `bank_profiles` answers with the juros /
+    multa / desconto instructions of the payment profile of the invoice's boleto — what the bank
+    was told to charge), or None when the invoice has no terms of this plugin.
+    Calls: firstresult — the first non-None answer wins (last registered first). The receivables
+    plugin asks before `compute_interest` (`interest_hooks.interest_for`) and lays the answer over
+    the deployment's `InterestPolicy` (`interest.apply_terms`); the policy `compute_interest`
+    receives is the result, so every implementation of that hook sees the invoice's terms.
+    Not asked for an object outside a session (a simulation), nor when the bank reports the
+    interest itself (retorno).
+    Transaction: inside the caller's unit of work (settlement, its preview); read only — must not
+    write or commit.
     """
 
 

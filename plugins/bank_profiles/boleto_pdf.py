@@ -62,9 +62,9 @@ def bank_code_with_dv(banco: str) -> str:
 
 
 def bank_name(banco: str) -> str:
-    from plugins.bank_profiles.boleto.banks import PERFIS
+    from plugins.bank_profiles.boleto.banks import perfis
 
-    perfil = PERFIS.get(banco)
+    perfil = perfis().get(banco)
     return perfil.nome if perfil else banco
 
 

@@ -1,8 +1,11 @@
-"""Command line of the bank_profiles plugin: `quita boleto compute | decode | show`.
+"""Command line of the bank_profiles plugin: `quita boleto compute | decode | show | bancos` and
+`quita pix brcode`.
 
 `compute` takes the bank's fields as options (`--agencia 1234`) or as `campo=valor` words (the
 issue's form: `quita boleto compute --bank 341 agencia=0810 conta=53678 carteira=175
-nosso_numero=12345678 valor=135.00 vencimento=2008-02-02 --json`). Errors are pt-BR, exit code 2.
+nosso_numero=12345678 valor=135.00 vencimento=2008-02-02 --json`); `pix brcode` takes
+`chave=… nome=… cidade=… [valor=…] [txid=…] [descricao=…]` (static) or `url=… nome=… cidade=…
+[txid=…]` (dynamic). Errors are pt-BR and name the field, exit code 2.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from core.money import format_brl
 
 FIELDS = ("agencia", "conta", "conta_dv", "convenio", "codigo_beneficiario", "carteira", "modalidade", "posto",
           "byte_idt", "emissao", "nosso_numero", "parcela", "seu_numero")
+BOLETO_WORDS = (*FIELDS, "valor", "vencimento")
+PIX_WORDS = ("chave", "url", "nome", "cidade", "valor", "txid", "descricao")
 
 
 def parse_day(text: str, field: str) -> date:
@@ -30,15 +35,17 @@ def parse_day(text: str, field: str) -> date:
     raise ValueError(f"{field}: data inválida {raw!r} (use aaaa-mm-dd ou dd/mm/aaaa)")
 
 
-def parse_words(words: list[str]) -> dict[str, str]:
+def parse_words(words: list[str], allowed: tuple[str, ...] = BOLETO_WORDS,
+                example: str = "agencia=1234") -> dict[str, str]:
+    """`campo=valor` words → dict; a word without `=` or a field outside `allowed` is refused."""
     out = {}
     for word in words or ():
         name, sep, value = word.partition("=")
         name = name.strip().lower().replace("-", "_")
         if not sep or not name:
-            raise ValueError(f"argumento {word!r}: use campo=valor (ex.: agencia=1234)")
-        if name not in (*FIELDS, "valor", "vencimento"):
-            raise ValueError(f"campo desconhecido {name!r}; campos: {', '.join((*FIELDS, 'valor', 'vencimento'))}")
+            raise ValueError(f"argumento {word!r}: use campo=valor (ex.: {example})")
+        if name not in allowed:
+            raise ValueError(f"campo desconhecido {name!r}; campos: {', '.join(allowed)}")
         out[name] = value.strip()
     return out
 
@@ -60,6 +67,48 @@ def compute(banco: str, fields: dict[str, str]) -> dict:
             "fator_vencimento": f"{b.fator_vencimento:04d}", "vencimento": b.vencimento.isoformat(),
             "valor": str(b.valor), "barcode": b.codigo_barras, "linha_digitavel": b.linha_formatada,
             "campo_livre": b.campo_livre}
+
+
+def pix_brcode(fields: dict[str, str], *, unico: bool = False) -> dict:
+    """What `quita pix brcode --json` prints: the payload and what a reader finds in it (the payload
+    is read back with `ler_brcode`, so the JSON shows what a bank app will see). ValueError (pt-BR,
+    naming the field) on bad input."""
+    from plugins.bank_profiles.boleto.pix import brcode_dinamico, brcode_estatico, ler_brcode
+
+    for name, what in (("nome", "nome do recebedor, até 25 letras"), ("cidade", "cidade do recebedor, até 15 letras")):
+        if not fields.get(name):
+            raise ValueError(f"informe {name}= ({what})")
+    if fields.get("url"):
+        for name in ("chave", "valor", "descricao"):
+            if fields.get(name):
+                raise ValueError(f"{name}= não cabe num BR Code dinâmico (url=): o PSP guarda o {name} na location")
+        payload = brcode_dinamico(fields["url"], fields["nome"], fields["cidade"], txid=fields.get("txid"))
+    elif fields.get("chave"):
+        payload = brcode_estatico(fields["chave"], fields["nome"], fields["cidade"], valor=fields.get("valor") or None,
+                                  txid=fields.get("txid"), descricao=fields.get("descricao"), unico=unico)
+    else:
+        raise ValueError("informe chave= (CPF, CNPJ, e-mail, telefone +55… ou chave aleatória) ou url= (BR Code dinâmico)")
+    read = ler_brcode(payload)
+    return {"payload": payload, "tipo": "dinamico" if read.dinamico else "estatico", "chave": read.chave,
+            "url": read.url, "nome": read.nome, "cidade": read.cidade,
+            "valor": None if read.valor is None else str(read.valor), "txid": read.txid,
+            "descricao": read.descricao, "unico": read.unico, "crc": read.crc}
+
+
+def bank_rows() -> list[dict]:
+    """What `quita boleto bancos --json` prints: every bank with its origin (Quita or the bank
+    package's entry point) and its CNAB layouts."""
+    from plugins.bank_profiles.bank_packages import bank_packages
+    from plugins.bank_profiles.boleto.banks import PERFIS, perfis
+    from plugins.bank_profiles.cnab.layout import all_layouts
+
+    origin = {b.codigo: f"pacote {p.distribution or p.module} (quita.banks: {p.name})"
+              for p in bank_packages() for b in p.boletos}
+    layouts: dict[str, list[str]] = {}
+    for lay in all_layouts():
+        layouts.setdefault(lay.bank, []).append(lay.id)
+    return [{"codigo": code, "nome": b.nome, "origem": "Quita" if code in PERFIS else origin.get(code, "?"),
+             "layouts": sorted(layouts.get(code, []))} for code, b in sorted(perfis().items())]
 
 
 def register(cli: typer.Typer) -> None:
@@ -95,7 +144,7 @@ def register(cli: typer.Typer) -> None:
                      byte_idt=byte_idt, emissao=emissao, nosso_numero=nosso_numero, parcela=parcela,
                      seu_numero=seu_numero, valor=valor, vencimento=vencimento)
         try:
-            fields = {**parse_words(words or []), **{k: v for k, v in given.items() if v is not None}}
+            fields = {**parse_words(words or [], BOLETO_WORDS), **{k: v for k, v in given.items() if v is not None}}
             result = compute(banco, fields)
         except ValueError as exc:
             fail(str(exc))
@@ -175,7 +224,41 @@ def register(cli: typer.Typer) -> None:
         if result["pix_brcode"]:
             typer.echo(f"PIX copia e cola: {result['pix_brcode']}")
 
+    @boleto.command("bancos")
+    def boleto_bancos(as_json: bool = typer.Option(False, "--json", help="Saída em JSON.")):
+        """Lista os bancos com boleto: os do Quita e os de pacotes instalados (entry points quita.banks)."""
+        from core.cli import echo_rows, fail
+        from plugins.bank_profiles.bank_packages import BankPackageError
+        from plugins.bank_profiles.cnab.layout import LayoutError
+
+        try:
+            rows = bank_rows()
+        except (BankPackageError, LayoutError) as exc:
+            fail(str(exc))
+        echo_rows(rows, as_json=as_json, empty="Nenhum banco.",
+                  line=lambda r: f"{r['codigo']}  {r['nome']:<24} {', '.join(r['layouts']) or '—':<28} {r['origem']}")
+
     cli.add_typer(boleto, name="boleto")
+
+    pix = typer.Typer(help="PIX: montar o BR Code (Pix Copia e Cola) estático ou dinâmico.", no_args_is_help=True)
+
+    @pix.command("brcode")
+    def pix_brcode_command(
+        words: Optional[List[str]] = typer.Argument(
+            None, help="chave=… nome=… cidade=… [valor=…] [txid=…] [descricao=…], ou url=… nome=… cidade=… [txid=…]."),
+        unico: bool = typer.Option(False, "--unico", help="Estático de uso único (campo 01 = 12)."),
+        as_json: bool = typer.Option(False, "--json", help="Saída em JSON (payload e campos lidos de volta)."),
+    ):
+        """Monta o BR Code PIX (EMV, CRC16-CCITT-FALSE) e imprime o payload "copia e cola"."""
+        from core.cli import fail
+
+        try:
+            result = pix_brcode(parse_words(words or [], PIX_WORDS, "nome=Fulano"), unico=unico)
+        except ValueError as exc:
+            fail(str(exc))
+        typer.echo(json.dumps(result, ensure_ascii=False) if as_json else result["payload"])
+
+    cli.add_typer(pix, name="pix")
 
     from plugins.bank_profiles.retorno_cli import register as register_retorno
 

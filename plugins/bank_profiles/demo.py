@@ -19,11 +19,11 @@ PROFILES = (
     dict(name="Itaú cobrança 109", banco="341", agencia="1234", agencia_dv=None, conta="56789", conta_dv="0",
          carteira="109", nosso_numero_inicio=1, nosso_numero_fim=99_999_999, layout="400", layout_versao="",
          juros_percentual="1.0000", multa_percentual="2.0000", protesto_dias=None, baixa_dias=60,
-         pix_chave=None, conta_contabil="1.1.1.02"),
+         pix_chave=None, conta_contabil="1.1.02"),
     dict(name="Sicoob cobrança 1", banco="756", agencia="3069", conta="123456", conta_dv="7",
          codigo_beneficiario="1234567", carteira="1", modalidade="01", nosso_numero_inicio=1,
          nosso_numero_fim=9_999_999, layout="240", layout_versao="081", juros_percentual="1.0000",
-         multa_percentual="2.0000", baixa_dias=60, pix_chave="11222333000181", conta_contabil="1.1.1.02"),
+         multa_percentual="2.0000", baixa_dias=60, pix_chave="11222333000181", conta_contabil="1.1.02"),
 )
 
 

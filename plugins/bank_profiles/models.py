@@ -25,9 +25,9 @@ JUROS_TIPOS = (("mensal", "% ao mês"), ("diario", "% ao dia"))
 
 
 def _bank_choices():
-    from plugins.bank_profiles.boleto.banks import PERFIS
+    from plugins.bank_profiles.boleto.banks import perfis
 
-    return tuple((code, f"{code} — {p.nome}") for code, p in sorted(PERFIS.items()))
+    return tuple((code, f"{code} — {p.nome}") for code, p in sorted(perfis().items()))
 
 
 class PaymentProfile(Document):
@@ -57,6 +57,12 @@ class PaymentProfile(Document):
     conta_dv: Mapped[str | None] = field(String(2), label="DV da conta")
     convenio: Mapped[str | None] = field(String(20), label="Convênio")
     codigo_beneficiario: Mapped[str | None] = field(String(20), label="Código do beneficiário")
+    codigo_transmissao: Mapped[str | None] = field(
+        String(20), label="Código de transmissão",
+        help="Santander: código fornecido pelo banco para o arquivo de remessa (15 ou 20 dígitos).")
+    codigo_empresa: Mapped[str | None] = field(
+        String(20), label="Código da empresa",
+        help="Bradesco: código da empresa no banco, informado no cabeçalho da remessa CNAB 400 (até 20 dígitos).")
     carteira: Mapped[str | None] = field(String(5), label="Carteira")
     modalidade: Mapped[str | None] = field(String(5), label="Modalidade / variação")
     posto: Mapped[str | None] = field(String(5), label="Posto")
@@ -77,7 +83,7 @@ class PaymentProfile(Document):
     desconto_valor: Mapped[Decimal | None] = field(Money, label="Desconto até o vencimento")
     protesto_dias: Mapped[int | None] = field(Integer, label="Protestar após (dias)")
     baixa_dias: Mapped[int | None] = field(Integer, label="Baixa automática após (dias)")
-    pedido_baixa_habilitado: Mapped[bool] = field(Boolean, label="Envia pedido de baixa", default=True,
+    pedido_baixa_habilitado: Mapped[bool] = field(Boolean, label="Envia pedido de baixa e instruções", default=True,
                                                   nullable=False)
     pix_chave: Mapped[str | None] = field(String(77), label="Chave PIX (boleto híbrido)",
                                           help="Com chave, cada boleto leva também um QR Code PIX com o valor.")

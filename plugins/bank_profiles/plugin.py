@@ -2,10 +2,13 @@
 
 Registers the payment-profile document (perfil de pagamento / portador), its settings, migrations
 and permissions; implements `payment_profile_choices` (the profiles a contract may use) and
-`on_invoice_created` (nosso número + boleto of each new invoice of a contract with a profile);
+`on_invoice_created` (nosso número + boleto of each new invoice of a contract with a profile) and
+`invoice_interest_terms` (the profile's juros/multa/desconto for manual settlements);
 adds `quita boleto compute | decode | show` and the demo profiles. Remessa (`remessa.py`):
-`quita remessa gerar | list`, page "Arquivos de remessa", `action_blockers` (remessa transmitida) and
-`on_invoice_removed` (queues the pedido de baixa). See README.md.
+`quita remessa gerar | list | transmitida | descartar | instrucoes | instrucao`, page "Arquivos de
+remessa", `action_blockers` (remessa gerada / transmitida), `action_warnings` (suspension of an
+invoice with remessa gerada), `register_actions` (bank instructions on invoices, "Remover marcação
+de remessa gerada") and `on_invoice_removed` (queues the pedido de baixa). See README.md.
 """
 
 from pathlib import Path
@@ -67,6 +70,13 @@ def on_invoice_created(invoice, ctx):
 
 
 @hookimpl
+def invoice_interest_terms(session, invoice):
+    from plugins.bank_profiles.interest_terms import invoice_terms
+
+    return invoice_terms(session, invoice.id)
+
+
+@hookimpl
 def draw_invoice_payment_slip(canvas, box, invoice, session, layout):
     from plugins.bank_profiles.boleto_pdf import draw_payment_slip
 
@@ -87,14 +97,15 @@ def register_cli_commands(cli):
 
     commands.register(cli)
     bench.register(bench_group(cli))
-    from plugins.bank_profiles import remessa_cli
+    from plugins.bank_profiles import cnab_cli, remessa_cli
 
     remessa_cli.register(cli)
+    cnab_cli.register(cli)
 
 
 @hookimpl
 def action_blockers(action, records, params, ctx):
-    from plugins.bank_profiles.remessa import BLOCKED_ACTIONS, remessa_blockers
+    from plugins.bank_profiles.remessa_marks import BLOCKED_ACTIONS, remessa_blockers
 
     if action.name not in BLOCKED_ACTIONS:
         return None
@@ -102,13 +113,37 @@ def action_blockers(action, records, params, ctx):
 
 
 @hookimpl
+def action_warnings(action, records, params, ctx):
+    from plugins.bank_profiles.remessa_marks import SUSPEND_ACTION, remessa_warnings
+
+    if action.name != SUSPEND_ACTION:
+        return None
+    return remessa_warnings(ctx.session, action.name, records)
+
+
+@hookimpl
+def register_actions(register):
+    from plugins.bank_profiles import remessa_instructions, remessa_marks
+
+    for action in (*remessa_instructions.actions(), *remessa_marks.actions()):
+        register(action)
+
+
+@hookimpl
 def on_invoice_removed(invoice_id, reason, ctx):
     from core.db import unit_of_work
-    from plugins.bank_profiles.remessa import queue_baixa
+    from plugins.bank_profiles.remessa_instructions import queue_baixa
 
     engine = ctx.runtime.engine if getattr(ctx, "runtime", None) is not None else None
     with unit_of_work(engine) as s:
         queue_baixa(s, invoice_id, user=getattr(ctx, "user", None))
+
+
+@hookimpl
+def register_jobs(register):
+    from plugins.bank_profiles.retorno_jobs import RETORNO_JOB
+
+    register(RETORNO_JOB)
 
 
 @hookimpl

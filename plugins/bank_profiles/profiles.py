@@ -108,6 +108,8 @@ def validate_profile(session: Session, p) -> None:
         if nxt is not None and not int(start) <= int(nxt) <= int(end) and "nosso_numero_fim" not in errors:
             errors["nosso_numero_proximo"] = _("O primeiro nosso número a usar ({n}) está fora da faixa {ini} a {fim}.").format(
                 n=nxt, ini=start, fim=end)
+    for name, message in _remessa_header_rules(p).items():
+        errors.setdefault(name, message)
     if p.id is not None and not errors:
         errors.update(_issued_rules(session, p))
     if p.pix_chave:
@@ -135,6 +137,27 @@ def validate_profile(session: Session, p) -> None:
             errors[_guess_field(str(exc))] = str(exc)
     if errors:
         raise ValidationError(next(iter(errors.values())), errors=errors)
+
+
+def _remessa_header_rules(p) -> dict[str, str]:
+    """Fields of the profile that the bank's remessa header requires (the spec's `required`), e.g.
+    Santander's código de transmissão: missing ⇒ the profile is refused now, not the remessa later."""
+    from plugins.bank_profiles.cnab.layout import LayoutError, find_layout
+    from plugins.bank_profiles.remessa import HEADER_FIELDS
+
+    try:
+        layout = find_layout(p.banco, int(p.layout or 0))
+    except (LayoutError, ValueError):
+        return {}  # no remessa layout for this bank/width: boletos only
+    errors: dict[str, str] = {}
+    for record in layout.remessa["header"]:
+        for f in layout.record(record).fields:
+            name = f.source or f.name
+            if f.required and name in HEADER_FIELDS and not (getattr(p, name, None) or "").strip():
+                label = type(p).__table__.c[name].info["doc"].label
+                errors.setdefault(name, _("O leiaute CNAB {cnab} do banco {bank} exige «{label}» no arquivo de remessa.")
+                                  .format(cnab=layout.cnab, bank=layout.bank, label=label))
+    return errors
 
 
 def _issued_rules(session: Session, p) -> dict[str, str]:
@@ -172,9 +195,9 @@ def _guess_field(message: str) -> str:
 
 def profile_label(p) -> str:
     """"Itaú 109 — ag. 1234 c/c 56789-0" (≤ 60 characters: it becomes the contract's carteira)."""
-    from plugins.bank_profiles.boleto.banks import PERFIS
+    from plugins.bank_profiles.boleto.banks import perfis
 
-    bank = PERFIS.get(p.banco)
+    bank = perfis().get(p.banco)
     name = bank.nome if bank else p.banco
     text = f"{name} {p.carteira}" if p.carteira else name
     parts = []

@@ -1,17 +1,17 @@
 """Remessa from invoices: the CNAB file of a payment profile, numbered and stored.
 
-`gerar_remessa(session, profile_id, user=)` collects the profile's boletos whose invoice is open
-and not yet marked "remessa transmitida" (movement 01, entrada de título) and the pending
-instructions (movement 02, pedido de baixa, queued by `queue_baixa` when an invoice with a
-transmitted boleto is removed and the profile has `pedido_baixa_habilitado`), writes the file with
-`cnab.writer.build_remessa` in the profile's layout, numbers it with a gapless NSA per profile
-(`core.numbering.next_number`), stores it in `bank_profiles_remessa` (+ one
-`bank_profiles_remessa_item` per boleto) and marks each sent invoice through receivables'
-`set_remessa_mark` (so the panel shows the mark and receivables' rules see it). Runs in the
-caller's unit of work and never commits: a value that does not fit refuses the whole file, naming
-the invoice and the field, and nothing is marked nor numbered. Nothing to send ⇒ `NadaAEnviar`.
-
-`remessa_blockers` answers receivables' remove/alter actions (hook `action_blockers`).
+`gerar_remessa(session, profile_id, user=)` collects the profile's boletos whose invoice is open,
+not marked "remessa transmitida" and not awaiting in another generated remessa (movement
+"entrada", with the profile's juros, multa, desconto, protesto and baixa in the título fields) and
+the pending instructions (`remessa_instructions`: baixa, alteração de vencimento/valor,
+abatimento, desconto, protesto — only when the profile sends them), writes the file with
+`cnab.writer.build_remessa` in the profile's layout (each movement with the bank's code from the
+spec), numbers it with a gapless NSA per profile (`core.numbering.next_number`), stores it in
+`bank_profiles_remessa` (state "gerada") + one `bank_profiles_remessa_item` per título, and
+consumes the instructions. The invoices are then "remessa gerada" (awaiting transmission); the
+operator marks the file transmitted or discards it (`remessa_marks`). Runs in the caller's unit of
+work and never commits: a value that does not fit refuses the whole file, naming the invoice and
+the field, and nothing is stored nor numbered. Nothing to send ⇒ `NadaAEnviar`.
 """
 
 from __future__ import annotations
@@ -23,27 +23,22 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.actions import Blocker
 from core.br.documents import only_digits
 from core.errors import ValidationError
 from core.i18n import _
 from core.model import utcnow
 from core.numbering import next_number
+from plugins.bank_profiles.cnab.writer import pix_titulo
 from plugins.bank_profiles.models import Boleto, PaymentProfile
-from plugins.bank_profiles.remessa_models import (MOVIMENTO_BAIXA, MOVIMENTO_ENTRADA, Remessa, RemessaInstrucao,
-                                                  RemessaItem)
+from plugins.bank_profiles.remessa_instructions import movement_code, profile_fields, titulo_fields, username
+from plugins.bank_profiles.remessa_marks import awaiting_clause
+from plugins.bank_profiles.remessa_models import ENTRADA, Remessa, RemessaInstrucao, RemessaItem
 
 NSA_KIND = "bank_profiles.remessa_nsa"
-BLOCKED_ACTIONS = ("receivables.invoice.remove", "receivables.invoice.alter")
-REMESSA_TRANSMITTED = "bank_profiles.remessa_transmitida"
 
 
 class NadaAEnviar(ValidationError):
     """The profile has no boleto nor instruction to send: no file, no NSA drawn."""
-
-
-def _username(user) -> str | None:
-    return getattr(user, "username", None) or (user if isinstance(user, str) else None)
 
 
 def layout_of(profile: PaymentProfile):
@@ -55,19 +50,23 @@ def layout_of(profile: PaymentProfile):
         raise ValidationError(_("Perfil de pagamento «{p}»: {e}").format(p=profile.name, e=exc), field="layout") from None
 
 
+# The profile's fields that go into the remessa's header records (by the spec's field names).
+HEADER_FIELDS = ("agencia", "agencia_dv", "conta", "conta_dv", "convenio", "codigo_beneficiario",
+                 "codigo_transmissao", "codigo_empresa", "carteira", "modalidade", "posto", "byte_idt")
+
+
 def _cabecalho(profile: PaymentProfile, company) -> dict:
-    data = {k: getattr(profile, k) for k in ("agencia", "agencia_dv", "conta", "conta_dv", "convenio",
-                                             "codigo_beneficiario", "carteira", "modalidade", "posto", "byte_idt")}
+    data = {k: getattr(profile, k) for k in HEADER_FIELDS}
     data = {k: v for k, v in data.items() if v not in (None, "")}
     data.update(numero_inscricao=only_digits(company.cnpj), nome_empresa=company.name)
     return data
 
 
-def _titulo(boleto: Boleto, invoice, party, movimento: str) -> dict:
+def _titulo(boleto: Boleto, invoice, party) -> dict:
     endereco = ", ".join(p for p in (party.street, party.number, party.complement) if p)
     return {
-        "movimento": movimento,
         "nosso_numero": boleto.nosso_numero,
+        "nosso_numero_dv": boleto.nosso_numero_dv,  # Itaú 240 P 49, Bradesco 400 82
         "numero_documento": invoice.number,
         "seu_numero": str(invoice.number),
         "uso_empresa": str(invoice.number),
@@ -81,11 +80,13 @@ def _titulo(boleto: Boleto, invoice, party, movimento: str) -> dict:
         "pagador_cep": only_digits(party.cep) or None,
         "pagador_cidade": party.city,
         "pagador_uf": party.uf,
+        **pix_titulo(boleto.pix_brcode),  # PIX record of the boleto híbrido (Santander 400 tipo 8, 240 Y-03)
     }
 
 
 def pending_entradas(session: Session, profile_id: int) -> list[tuple]:
-    """(boleto, invoice, party) of the profile's open invoices not marked "remessa transmitida"."""
+    """(boleto, invoice, party) of the profile's open invoices neither marked "remessa transmitida"
+    nor awaiting transmission in a generated remessa."""
     from core.parties.models import Party
     from plugins.receivables.models import INVOICE_OPEN, Invoice
 
@@ -93,7 +94,7 @@ def pending_entradas(session: Session, profile_id: int) -> list[tuple]:
         select(Boleto, Invoice, Party).join(Invoice, Invoice.id == Boleto.invoice_id)
         .join(Party, Party.id == Invoice.party_id)
         .where(Boleto.profile_id == profile_id, Invoice.status == INVOICE_OPEN,
-               Invoice.remessa_transmitted.is_(False))
+               Invoice.remessa_transmitted.is_(False), ~awaiting_clause())
         .order_by(Boleto.nosso_numero)))
 
 
@@ -121,7 +122,6 @@ def gerar_remessa(session: Session, profile_id: int, *, user=None, now: datetime
     """Build, number, store the remessa of `profile_id` and mark what it carries (see module doc)."""
     from core.models.company import Company
     from plugins.bank_profiles.cnab.writer import RemessaError, build_remessa
-    from plugins.receivables.invoice_tools import set_remessa_mark
 
     profile = session.get(PaymentProfile, profile_id)
     if profile is None:
@@ -130,16 +130,18 @@ def gerar_remessa(session: Session, profile_id: int, *, user=None, now: datetime
     entradas = pending_entradas(session, profile_id)
     instrucoes = pending_instrucoes(session, profile_id) if profile.pedido_baixa_habilitado else []
     if not entradas and not instrucoes:
-        raise NadaAEnviar(_("Nada a enviar: o perfil «{p}» não tem boletos novos nem pedidos de baixa "
-                            "pendentes. Nenhum arquivo foi gerado.").format(p=profile.name), field="profile")
+        raise NadaAEnviar(_("Nada a enviar: o perfil «{p}» não tem boletos novos nem instruções (pedidos de baixa, "
+                            "alterações) pendentes. Nenhum arquivo foi gerado.").format(p=profile.name), field="profile")
     layout = layout_of(profile)
+    entrada_code = movement_code(profile, ENTRADA)
     company = session.get(Company, profile.company_id)
     titulos, invoices = [], []
     for boleto, inv, party in entradas:
-        titulos.append(_titulo(boleto, inv, party, MOVIMENTO_ENTRADA))
+        terms = profile_fields(profile, boleto.valor, boleto.vencimento, inv, layout=layout)
+        titulos.append({**_titulo(boleto, inv, party), **terms, "movimento": entrada_code})
         invoices.append(inv)
-    for _instr, boleto, inv, party in instrucoes:
-        titulos.append(_titulo(boleto, inv, party, MOVIMENTO_BAIXA))
+    for instr, boleto, inv, party in instrucoes:
+        titulos.append({**_titulo(boleto, inv, party), **titulo_fields(instr)})
         invoices.append(inv)
     nsa = next_number(session, kind=NSA_KIND, company_id=profile.company_id, series=str(profile.id))
     try:
@@ -156,16 +158,15 @@ def gerar_remessa(session: Session, profile_id: int, *, user=None, now: datetime
     remessa = Remessa(company_id=profile.company_id, profile_id=profile.id, nsa=nsa,
                       filename=remessa_filename(session, profile.id, now), layout=layout.spec_file,
                       content=text.encode("ascii"), titulos=len(entradas), instrucoes=len(instrucoes),
-                      valor_total=total, created_at=now, created_by=_username(user))
+                      valor_total=total, created_at=now, created_by=username(user))
     session.add(remessa)
     session.flush()
     for boleto, inv, _party in entradas:
-        session.add(RemessaItem(remessa_id=remessa.id, boleto_id=boleto.id, invoice_id=inv.id,
-                                movimento=MOVIMENTO_ENTRADA, valor=boleto.valor))
-        set_remessa_mark(session, inv, True, user=user, now=now)
+        session.add(RemessaItem(remessa_id=remessa.id, boleto_id=boleto.id, invoice_id=inv.id, tipo=ENTRADA,
+                                movimento=entrada_code, valor=boleto.valor))
     for instr, boleto, inv, _party in instrucoes:
-        session.add(RemessaItem(remessa_id=remessa.id, boleto_id=boleto.id, invoice_id=inv.id,
-                                movimento=MOVIMENTO_BAIXA, valor=boleto.valor))
+        session.add(RemessaItem(remessa_id=remessa.id, boleto_id=boleto.id, invoice_id=inv.id, tipo=instr.tipo,
+                                movimento=instr.movimento, valor=instr.valor or boleto.valor))
         instr.remessa_id = remessa.id
     session.flush()
     return remessa
@@ -179,55 +180,3 @@ def list_remessas(session: Session, *, company_id: int | None = None, profile_id
     if profile_id is not None:
         stmt = stmt.where(Remessa.profile_id == profile_id)
     return list(session.scalars(stmt))
-
-
-# --- guards and the pedido de baixa queue ---------------------------------------------------------
-
-def _profiles_allowing_baixa(session: Session, invoice_ids: list[int]) -> dict[int, bool]:
-    """invoice id → whether its boleto's profile sends pedidos de baixa (invoices with a boleto only)."""
-    if not invoice_ids:
-        return {}
-    rows = session.execute(select(Boleto.invoice_id, PaymentProfile.pedido_baixa_habilitado)
-                           .join(PaymentProfile, PaymentProfile.id == Boleto.profile_id)
-                           .where(Boleto.invoice_id.in_(invoice_ids)))
-    return {inv_id: bool(allowed) for inv_id, allowed in rows}
-
-
-def remessa_blockers(session: Session, action_name: str, invoices, params=None) -> list[Blocker]:
-    """"A fatura X está com remessa transmitida" for remove/alter of an invoice with a boleto of
-    this plugin marked as sent, unless the boleto's profile sends pedidos de baixa (then the baixa
-    is queued on removal). Invoices without a boleto of ours are not this plugin's business."""
-    if action_name not in BLOCKED_ACTIONS:
-        return []
-    if action_name == "receivables.invoice.alter" and getattr(params, "what", None) == "descricao":
-        return []  # the description is not sent to the bank
-    marked = [inv for inv in invoices if inv.remessa_transmitted]
-    allowed = _profiles_allowing_baixa(session, [inv.id for inv in marked])
-    return [Blocker(inv.id, REMESSA_TRANSMITTED,
-                    _("A fatura {n} está com remessa transmitida").format(n=inv.number))
-            for inv in marked if allowed.get(inv.id) is False]
-
-
-def queue_baixa(session: Session, invoice_id: int, *, user=None) -> RemessaInstrucao | None:
-    """Queue a pedido de baixa for the boleto of a removed invoice that went out in a remessa, when
-    its profile sends them; None when there is nothing to ask the bank (idempotent)."""
-    from plugins.receivables.models import Invoice
-
-    inv = session.get(Invoice, invoice_id)
-    if inv is None or not inv.remessa_transmitted:
-        return None
-    boleto = session.scalar(select(Boleto).where(Boleto.invoice_id == invoice_id))
-    if boleto is None:
-        return None
-    profile = session.get(PaymentProfile, boleto.profile_id)
-    if not profile.pedido_baixa_habilitado:
-        return None
-    already = session.scalar(select(RemessaInstrucao.id).where(RemessaInstrucao.boleto_id == boleto.id,
-                                                               RemessaInstrucao.movimento == MOVIMENTO_BAIXA))
-    if already is not None:
-        return None
-    row = RemessaInstrucao(profile_id=profile.id, boleto_id=boleto.id, invoice_id=invoice_id,
-                           movimento=MOVIMENTO_BAIXA, created_by=_username(user))
-    session.add(row)
-    session.flush()
-    return row

@@ -1,5 +1,6 @@
-"""Tables of the retorno import (`retorno.importar_retorno`): the file as received and one row per
-título with what was done with it. Both are append-only (an import is never edited)."""
+"""Tables of the retorno import (`retorno.importar_retorno`, `retorno_jobs`): the file as received and
+one row per título with what was done with it. Items are append-only; the import row only counts
+the títulos applied so far (`processados`) until it is finished (`finished_at`, tarifas posted)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import Date, ForeignKey, Integer, LargeBinary, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, deferred, mapped_column
 
 from core.model import Base, UTCDateTime, utcnow
 from core.money import Money
@@ -37,7 +38,7 @@ class RetornoImport(Base):
     layout: Mapped[str] = mapped_column(String(40), nullable=False)
     filename: Mapped[str] = mapped_column(String(255), nullable=False)
     sha256: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
-    content: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    content: Mapped[bytes] = deferred(mapped_column(LargeBinary, nullable=False))  # read only when parsed
     size: Mapped[int] = mapped_column(Integer, nullable=False)
     nsa: Mapped[str | None] = mapped_column(String(20))
     titulos: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
@@ -49,6 +50,10 @@ class RetornoImport(Base):
     avisos: Mapped[str | None] = mapped_column(Text)
     user_id: Mapped[int | None] = mapped_column(Integer)
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    processados: Mapped[int] = mapped_column(Integer, nullable=False, default=0)  # títulos applied so far
+    tarifas: Mapped[Decimal] = mapped_column(Money, nullable=False, default=Decimal("0.00"))  # fees posted
+    job_id: Mapped[int | None] = mapped_column(Integer)  # the core.jobs job applying it (None: applied inline)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # every título applied, fees posted
 
 
 class RetornoItem(Base):
@@ -76,5 +81,6 @@ class RetornoItem(Base):
     invoice_id: Mapped[int | None] = mapped_column(Integer)
     settlement_id: Mapped[int | None] = mapped_column(Integer)
     diferenca: Mapped[Decimal | None] = mapped_column(Money)  # settlement discount (<0) / surcharge (>0)
+    tarifa_entry_id: Mapped[int | None] = mapped_column(Integer)  # journal entry that posted its `tarifa`
     outcome: Mapped[str] = mapped_column(String(20), nullable=False)
     message: Mapped[str | None] = mapped_column(Text)

@@ -15,12 +15,15 @@ protesto):
   (manual: D+2, 3 days late ⇒ 1 day). When both are set, the grace is compared with the calendar
   days late first, then the compensation is subtracted.
 - **Juros**: daily rate in % on the invoice amount, simple (`amount × rate × days`) or compound
-  (`amount × ((1 + rate)^days − 1)`).
+  (`amount × ((1 + rate)^days − 1)`). A monthly rate (`monthly_rate_percent`, the banks' "juros de
+  mora ao mês") is charged per day as rate ÷ 30, divided last so 1 % a.m. has no repeating decimal.
 - **Multa** (`penalty_percent`): a percentage of the invoice amount charged once (not daily)
   when days late > `penalty_grace_days` (manual: grace 5, due 15/04/2010 ⇒ none on 20/04,
   charged on 21/04).
 - **Desconto** for early payment: amount × days before the due date × daily discount %; when
-  the result exceeds the cap (`discount_cap_percent` of the amount) the cap is granted.
+  the result exceeds the cap (`discount_cap_percent` of the amount) the cap is granted. A fixed
+  `on_time_discount` (R$, a boleto's "desconto até o vencimento") applies when paid up to the due
+  date (or the next business day); the larger of the two is granted, never both.
 - **Protesto**: a cost added to what is paid, only for an overdue invoice.
 
 Rounding (written once): each component (interest, penalty, discount) is computed exactly with
@@ -31,7 +34,7 @@ sees line by line.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal, localcontext
 from typing import Literal, Protocol
@@ -126,6 +129,8 @@ class InterestPolicy:
     protest_cost: Decimal = ZERO
     shift_non_business_due: bool = True
     holidays: frozenset[date] = field(default=BANK_HOLIDAYS, repr=False)
+    monthly_rate_percent: Decimal | None = None   # set: replaces daily_rate_percent (per day = ÷ 30)
+    on_time_discount: Decimal = ZERO              # R$ off when paid up to payable_until(due)
 
     def __post_init__(self):
         put = object.__setattr__
@@ -148,6 +153,11 @@ class InterestPolicy:
                                                           _("Desconto máximo")))
         put(self, "protest_cost", _check_money(self.protest_cost, "protest_cost", _("Custo do protesto")))
         put(self, "holidays", frozenset(self.holidays))
+        if self.monthly_rate_percent is not None:
+            put(self, "monthly_rate_percent", _check_rate(self.monthly_rate_percent, "monthly_rate_percent",
+                                                          _("Taxa de juros mensal")))
+        put(self, "on_time_discount", _check_money(self.on_time_discount, "on_time_discount",
+                                                   _("Desconto até o vencimento")))
 
     def payable_until(self, due: date) -> date:
         """Last day the invoice can be paid without charges (the due date, or the next
@@ -201,11 +211,14 @@ def interest_days(late: int, policy: InterestPolicy) -> int:
 
 
 def _interest(amount: Decimal, days: int, policy: InterestPolicy) -> Decimal:
-    if days == 0 or policy.daily_rate_percent == 0:
+    monthly = policy.monthly_rate_percent
+    if days == 0 or (policy.daily_rate_percent if monthly is None else monthly) == 0:
         return ZERO
-    rate = policy.daily_rate_percent / HUNDRED
     with localcontext() as ctx:
         ctx.prec = 50
+        if monthly is not None and policy.mode == "simple":
+            return round_money(amount * monthly * days / (HUNDRED * 30))
+        rate = policy.daily_rate_percent / HUNDRED if monthly is None else monthly / (HUNDRED * 30)
         raw = amount * rate * days if policy.mode == "simple" else amount * ((1 + rate) ** days - 1)
         return round_money(raw)
 
@@ -241,11 +254,32 @@ def compute_charges(amount: Decimal, due: date, paid_on: date, policy: InterestP
     penalty = (round_money(amount * policy.penalty_percent / HUNDRED)
                if late > policy.penalty_grace_days else ZERO)
     discount = _discount(amount, early, policy)
+    if policy.on_time_discount and paid_on <= policy.payable_until(due):
+        discount = max(discount, min(policy.on_time_discount, amount))
     protest = protest if late > 0 else ZERO
     total = amount + interest + penalty + protest - discount
     return InterestBreakdown(amount=amount, due=due, paid_on=paid_on, payable_until=policy.payable_until(due),
                              days_late=late, days_early=early, interest_days=i_days, interest=interest,
                              penalty=penalty, discount=discount, protest_cost=protest, total=total)
+
+
+def apply_terms(policy: InterestPolicy, terms) -> InterestPolicy:
+    """`policy` with one invoice's own terms (`hooks.receivables.InterestTerms`, from the
+    `invoice_interest_terms` hook) laid over it: a term that is None keeps the policy's value; a
+    rate per month or per day replaces both of the policy's rates; an on-time discount replaces
+    the per-day early-payment discount."""
+    if terms is None:
+        return policy
+    changes: dict = {}
+    if terms.monthly_rate_percent is not None:
+        changes.update(monthly_rate_percent=terms.monthly_rate_percent, daily_rate_percent=ZERO)
+    elif terms.daily_rate_percent is not None:
+        changes.update(monthly_rate_percent=None, daily_rate_percent=terms.daily_rate_percent)
+    if terms.penalty_percent is not None:
+        changes["penalty_percent"] = terms.penalty_percent
+    if terms.on_time_discount is not None:
+        changes.update(on_time_discount=terms.on_time_discount, discount_daily_percent=ZERO)
+    return replace(policy, **changes)
 
 
 class InterestSettings(BaseModel):

@@ -17,7 +17,7 @@ from decimal import Decimal
 
 from hooks import hookimpl
 from plugins.receivables.interest import (ChargeableInvoice, InterestBreakdown, InterestPolicy, InterestSettings,
-                                          compute_charges)
+                                          apply_terms, compute_charges)
 
 PLUGIN = "receivables"
 # Forma de pagamento that bears interest and the early-payment discount (the penalty applies to all).
@@ -36,7 +36,8 @@ def compute_interest(invoice: ChargeableInvoice, as_of: date, policy: InterestPo
     "crediario" (the invoices' default)."""
     policy = policy if policy is not None else InterestSettings().to_policy()
     if getattr(invoice, "payment_form", INTEREST_FORM) != INTEREST_FORM:
-        policy = dataclasses.replace(policy, daily_rate_percent=Decimal(0), discount_daily_percent=Decimal(0))
+        policy = dataclasses.replace(policy, daily_rate_percent=Decimal(0), monthly_rate_percent=None,
+                                     discount_daily_percent=Decimal(0), on_time_discount=Decimal(0))
     return compute_charges(invoice.total, invoice.due_date, as_of, policy)
 
 
@@ -49,7 +50,20 @@ def policy_from_settings(settings) -> InterestPolicy:
 
 def interest_for(runtime, invoice: ChargeableInvoice, as_of: date,
                  policy: InterestPolicy | None = None) -> InterestBreakdown | None:
-    """Ask the `compute_interest` hook (first answer wins) with the deployment's policy."""
+    """Ask the `compute_interest` hook (first answer wins) with the deployment's policy, over which
+    the invoice's own terms (`invoice_interest_terms`, e.g. its boleto's profile) are laid."""
     if policy is None:
         policy = policy_from_settings(runtime.settings(PLUGIN))
+    policy = apply_terms(policy, interest_terms_of(runtime, invoice))
     return runtime.hook.compute_interest(invoice=invoice, as_of=as_of, policy=policy)
+
+
+def interest_terms_of(runtime, invoice):
+    """The `invoice_interest_terms` answer for an invoice in a session (None for a plain object)."""
+    from sqlalchemy import inspect
+
+    state = inspect(invoice, raiseerr=False)
+    session = state.session if state is not None else None
+    if session is None:
+        return None
+    return runtime.hook.invoice_interest_terms(session=session, invoice=invoice)

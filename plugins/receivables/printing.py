@@ -273,21 +273,24 @@ def _percent(value: Decimal) -> str:
 
 
 def _interest_note(runtime, invoice: Invoice) -> str | None:
-    """The deployment's interest rule as an instruction line ("Após o vencimento: …"); interest only
-    for the "Crediário" payment form (the default `compute_interest`), the penalty for every form."""
+    """The interest rule of this invoice as an instruction line ("Após o vencimento: …"): the
+    deployment's policy with the invoice's own terms laid over it (`invoice_interest_terms`, e.g.
+    the boleto's profile), so the note and the boleto agree; interest only for the "Crediário"
+    payment form (the default `compute_interest`), the penalty for every form."""
     if runtime is None:
         return None
-    from plugins.receivables.interest import InterestSettings
+    from plugins.receivables.interest import apply_terms
+    from plugins.receivables.interest_hooks import interest_terms_of, policy_from_settings
 
-    settings = runtime.settings("receivables")
-    interest = getattr(settings, "interest", None)
-    if not isinstance(interest, InterestSettings):
-        return None
+    policy = apply_terms(policy_from_settings(runtime.settings("receivables")), interest_terms_of(runtime, invoice))
     parts = []
-    if interest.penalty_percent:
-        parts.append(_("multa de {p}").format(p=_percent(interest.penalty_percent)))
-    if interest.daily_rate_percent and invoice.payment_form == PAYMENT_FORM_CREDIARIO:
-        parts.append(_("juros de {p} ao dia").format(p=_percent(interest.daily_rate_percent)))
+    if policy.penalty_percent:
+        parts.append(_("multa de {p}").format(p=_percent(policy.penalty_percent)))
+    if invoice.payment_form == PAYMENT_FORM_CREDIARIO:
+        if policy.monthly_rate_percent:
+            parts.append(_("juros de {p} ao mês").format(p=_percent(policy.monthly_rate_percent)))
+        elif policy.daily_rate_percent:
+            parts.append(_("juros de {p} ao dia").format(p=_percent(policy.daily_rate_percent)))
     if not parts:
         return None
     return _("Após o vencimento: {what}.").format(what=" e ".join(parts))

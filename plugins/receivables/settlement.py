@@ -13,7 +13,9 @@ Services (take the caller's `Session`, never commit, raise `core.errors.Validati
   its new due date and note, plus "Juros em R$" when `interest_on_remainder_invoice`
   ("Juros/Multa na nova fatura") is on; the original becomes "parcialmente liquidada".
 - `reverse_settlement(session, settlement, *, on, justification, bank_account_id, user, runtime)` —
-  estorno: the ledger entry is reversed on the reversal date (not the payment date), the
+  estorno: the ledger entry is reversed on the reversal date (not the payment date; an entry shared
+  with other settlements — `settlement_batch`, one per date — gets the counter-entry of this
+  settlement's lines only), the
   charges the settlement added are removed, the invoice returns to open (a partial settlement's
   remainder invoice, still open, is removed).
 - `settlement_receipt(session, settlement_id) -> dict` — data of the receipt (recibo de liquidação).
@@ -151,8 +153,9 @@ def _has_partial(session: Session, invoice: Invoice) -> bool:
     return found is not None
 
 
-def settle_blockers(session: Session, invoice: Invoice) -> list[Blocker]:
-    """The manual's refusals of "Liquidação avulsa de faturas" for one invoice (X = its number)."""
+def settle_blockers(session: Session, invoice: Invoice, *, partial: bool | None = None) -> list[Blocker]:
+    """The manual's refusals of "Liquidação avulsa de faturas" for one invoice (X = its number).
+    `partial`: whether it has partial settlements, when the caller already knows (batch)."""
     found: list[Blocker] = []
     n = invoice.number
     if invoice.status == INVOICE_SETTLED:
@@ -162,7 +165,7 @@ def settle_blockers(session: Session, invoice: Invoice) -> list[Blocker]:
     elif invoice.status == INVOICE_SUSPENDED:
         found.append(Blocker(invoice.id, "fatura.suspensa",
                              _("A fatura {n} já está com o status de suspenso.").format(n=n)))
-    if _has_partial(session, invoice):
+    if (_has_partial(session, invoice) if partial is None else partial or invoice.status == INVOICE_PARTIAL):
         found.append(Blocker(invoice.id, "fatura.liquidacoes_parciais", _("Esta fatura possui liquidações parciais")))
     return found
 
@@ -271,16 +274,23 @@ def older_open_invoices_warning(session: Session, invoice: Invoice, exclude=()) 
 
 
 def _review(runtime, invoice: Invoice, proposal: ProposedSettlement, ctx: ActionContext) -> SettlementReview:
-    return collect_before_settle(runtime.hook.before_settle(invoice=invoice, settlement=proposal, ctx=ctx))
+    hook = runtime.hook.before_settle
+    if not hook.get_hookimpls():  # no plugin implements it: nothing to ask (a batch settles 100,000 invoices)
+        return SettlementReview()
+    return collect_before_settle(hook(invoice=invoice, settlement=proposal, ctx=ctx))
+
+
+def _charge_row(target: Invoice, description: str, amount: Decimal, status: str = CHARGE_SETTLED) -> Charge:
+    """A charge a settlement adds to `target` (not yet in the session)."""
+    return Charge(party_id=target.party_id, company_id=target.company_id, contract_id=None,
+                  description=description[:200], amount=amount, due_date=target.due_date,
+                  competence=target.competence or target.due_date.replace(day=1), installment=1, installments=1,
+                  status=status, invoice_id=target.id, origin=ORIGIN_SETTLEMENT)
 
 
 def _add_charge(session: Session, invoice: Invoice, settlement: Settlement, kind: str, description: str,
                 amount: Decimal, status: str = CHARGE_SETTLED, target: Invoice | None = None) -> Charge:
-    target = target or invoice
-    ch = Charge(party_id=target.party_id, company_id=target.company_id, contract_id=None,
-                description=description[:200], amount=amount, due_date=target.due_date,
-                competence=target.competence or target.due_date.replace(day=1), installment=1, installments=1,
-                status=status, invoice_id=target.id, origin=ORIGIN_SETTLEMENT)
+    ch = _charge_row(target or invoice, description, amount, status)
     session.add(ch)
     session.flush()
     session.add(SettlementCharge(settlement_id=settlement.id, charge_id=ch.id, kind=kind))
@@ -322,23 +332,37 @@ class _Parts:
         self.charges.append((kind, text, signed))
 
 
-def _post(session: Session, runtime, invoice: Invoice, parts: _Parts, bank: Account, paid_on: date, user,
-          settlement_id: int, description: str):
+def _settlement_lines(session: Session, runtime, invoice: Invoice, parts: _Parts, bank_id: int, *,
+                      reverse: bool = False, accounts: dict | None = None) -> list[LineSpec]:
+    """The settlement's ledger lines (module docstring); `reverse`: debits and credits swapped (the
+    counter-entry of one settlement of a shared entry); `accounts`: a cache of the configured accounts
+    (setting → Account) for callers posting many settlements."""
     cfg = settings_of(runtime)
     cid = invoice.company_id
-    lines = [LineSpec.dr(bank.id, parts.amount, memo=_("Fatura {n}").format(n=invoice.number))]
+    accounts = {} if accounts is None else accounts
+
+    def account(setting: str, label: str) -> int:
+        if setting not in accounts:
+            accounts[setting] = _account(session, cid, setting, getattr(cfg, setting), label)
+        return accounts[setting].id
+
+    dr, cr = (LineSpec.cr, LineSpec.dr) if reverse else (LineSpec.dr, LineSpec.cr)
+    lines = [dr(bank_id, parts.amount, memo=_("Fatura {n}").format(n=invoice.number))]
     if parts.discount:
-        acc = _account(session, cid, "discount_account_code", cfg.discount_account_code, _("desconto"))
-        lines.append(LineSpec.dr(acc.id, parts.discount))
-    receivable = _account(session, cid, "receivable_account_code", cfg.receivable_account_code,
-                          _("clientes (contas a receber)"))
-    lines.append(LineSpec.cr(receivable.id, parts.invoice_amount, party_id=invoice.party_id))
+        lines.append(dr(account("discount_account_code", _("desconto")), parts.discount))
+    lines.append(cr(account("receivable_account_code", _("clientes (contas a receber)")), parts.invoice_amount,
+                    party_id=invoice.party_id))
     if parts.interest + parts.penalty:
-        acc = _account(session, cid, "revenue_account_code", cfg.revenue_account_code, _("receita de juros e multa"))
-        lines.append(LineSpec.cr(acc.id, parts.interest + parts.penalty))
+        lines.append(cr(account("revenue_account_code", _("receita de juros e multa")), parts.interest + parts.penalty))
     if parts.surcharge:
-        acc = _account(session, cid, "surcharge_account_code", cfg.surcharge_account_code, _("acréscimo"))
-        lines.append(LineSpec.cr(acc.id, parts.surcharge))
+        lines.append(cr(account("surcharge_account_code", _("acréscimo")), parts.surcharge))
+    return lines
+
+
+def _post(session: Session, runtime, invoice: Invoice, parts: _Parts, bank: Account, paid_on: date, user,
+          settlement_id: int, description: str):
+    cid = invoice.company_id
+    lines = _settlement_lines(session, runtime, invoice, parts, bank.id)
     return post_entry(session, company_id=cid, date=paid_on, description=description, lines=lines, user=user,
                       origin_kind=AUDIT_KIND, origin_id=settlement_id,
                       origin=_("Fatura {n}").format(n=invoice.number))
@@ -374,14 +398,21 @@ def _prepare(session: Session, invoice: Invoice, *, paid_on, method, bank_accoun
     return ctx, paid_on, bank
 
 
+def _settlement_values(invoice: Invoice, parts: _Parts, *, paid_on, method, bank, justification, user,
+                       partial: bool, note: str | None = None) -> dict:
+    """The settlement's column values (a `Settlement(**values)`, or one row of a bulk insert)."""
+    return dict(invoice_id=invoice.id, party_id=invoice.party_id, company_id=invoice.company_id, method=method,
+                paid_on=paid_on, amount=parts.amount, invoice_amount=parts.invoice_amount,
+                interest=parts.interest, penalty=parts.penalty, discount=parts.discount,
+                surcharge=parts.surcharge, bank_account_id=bank.id if bank is not None else None,
+                justification=(justification or "").strip() or None, partial=partial, note=note,
+                user_id=getattr(user, "id", None), reversed=False)
+
+
 def _record(session: Session, invoice: Invoice, parts: _Parts, *, paid_on, method, bank, justification, user,
             partial: bool, note: str | None = None) -> Settlement:
-    s = Settlement(invoice_id=invoice.id, party_id=invoice.party_id, company_id=invoice.company_id, method=method,
-                   paid_on=paid_on, amount=parts.amount, invoice_amount=parts.invoice_amount,
-                   interest=parts.interest, penalty=parts.penalty, discount=parts.discount,
-                   surcharge=parts.surcharge, bank_account_id=bank.id if bank is not None else None,
-                   justification=(justification or "").strip() or None, partial=partial, note=note,
-                   user_id=getattr(user, "id", None), reversed=False)
+    s = Settlement(**_settlement_values(invoice, parts, paid_on=paid_on, method=method, bank=bank,
+                                        justification=justification, user=user, partial=partial, note=note))
     session.add(s)
     session.flush()
     for kind, text, signed in parts.charges:
@@ -567,6 +598,25 @@ def _remainder_invoice(session: Session, invoice: Invoice, s: Settlement, *, res
 
 # --- reversal --------------------------------------------------------------------------------------
 
+def _entry_is_shared(session: Session, settlement: Settlement) -> bool:
+    return session.scalar(select(Settlement.id).where(Settlement.entry_id == settlement.entry_id,
+                                                      Settlement.id != settlement.id).limit(1)) is not None
+
+
+def _post_own_reversal(session: Session, runtime, invoice: Invoice, settlement: Settlement, *, on: date, user,
+                       justification: str):
+    """The counter-entry of ONE settlement whose ledger entry is shared with others (a batch):
+    its own lines with debits and credits swapped, dated `on`."""
+    parts = _Parts(invoice_amount=settlement.invoice_amount, interest=settlement.interest, penalty=settlement.penalty,
+                   discount=settlement.discount, surcharge=settlement.surcharge)
+    lines = _settlement_lines(session, runtime, invoice, parts, settlement.bank_account_id, reverse=True)
+    return post_entry(session, company_id=invoice.company_id, date=on,
+                      description=_("Estorno da liquidação da fatura {n}: {why}").format(n=invoice.number,
+                                                                                         why=justification)[:200],
+                      lines=lines, user=user, origin_kind=AUDIT_KIND, origin_id=settlement.id,
+                      origin=_("Fatura {n}").format(n=invoice.number))
+
+
 def reverse_settlement(session: Session, settlement: Settlement, *, on: date, justification: str,
                        bank_account_id: int | None = None, user=None, runtime=None,
                        ctx: ActionContext | None = None) -> Settlement:
@@ -602,7 +652,11 @@ def reverse_settlement(session: Session, settlement: Settlement, *, on: date, ju
     if bank_account_id and not settlement.bank_account_id:
         _bank_account(session, invoice.company_id, bank_account_id)
     if settlement.entry_id is not None:
-        reversal = reverse_entry(session, settlement.entry_id, on=on, user=user, reason=justification)
+        if _entry_is_shared(session, settlement):  # a batch entry (settlement_batch): reverse this one's part
+            reversal = _post_own_reversal(session, runtime, invoice, settlement, on=on, user=user,
+                                          justification=justification)
+        else:
+            reversal = reverse_entry(session, settlement.entry_id, on=on, user=user, reason=justification)
         settlement.reversal_entry_id = reversal.id
     if settlement.method == METHOD_DEPOSIT:  # the deposit is open again; its unused rest is cancelled
         from plugins.receivables.deposits import restore_after_reversal

@@ -37,8 +37,21 @@ OCCURRENCE_KINDS = (
     "tarifa",
     "outros",
 )
+# Movements Quita sends in a remessa (`[movimentos]` "código" = ["significado", "tipo"]).
+MOVEMENT_KINDS = (
+    "entrada",
+    "baixa",
+    "alteracao_vencimento",
+    "alteracao_valor",
+    "concessao_abatimento",
+    "cancelamento_abatimento",
+    "concessao_desconto",
+    "cancelamento_desconto",
+    "protestar",
+    "sustar_protesto",
+)
 _FIELD_KEYS = {"name", "pos", "type", "value", "default", "source", "decimals", "format", "key",
-               "required", "truncate"}
+               "required", "truncate", "map"}
 _RECORD_KEYS = {"fields", "override", "values", "defaults", "base", "when", "description"}
 
 
@@ -60,6 +73,7 @@ class Field:
     key: bool = False  # identifies the record type when reading
     required: bool = False
     truncate: bool = False  # free text (names, addresses) may be cut to the width
+    map: tuple[tuple[str, str], ...] = ()  # data value → code written (e.g. PIX key kind "cpf" → "1")
 
     @property
     def width(self) -> int:
@@ -124,6 +138,8 @@ class Layout:
     movements: dict[str, str]  # remessa movement (instruction) code → meaning
     reasons: dict[str, dict[str, str]] = field(default_factory=dict)  # table → code → text
     reason_tables: dict[str, tuple[str, ...]] = field(default_factory=dict)  # table → occ. codes
+    movement_codes: dict[str, str] = field(default_factory=dict)  # MOVEMENT_KINDS item → bank's code
+    instructions: dict[str, str] = field(default_factory=dict)  # `[instrucoes]`: profile protesto/baixa → codes
 
     def record(self, name: str) -> Record:
         return self.records[name]
@@ -162,6 +178,8 @@ def _merged_raw(path: Path, seen: tuple[str, ...] = ()) -> dict:
     if parent_id in seen:
         raise LayoutError(_("{file}: herança circular em extends = {parent!r}").format(file=path.name, parent=parent_id))
     parent_path = path.with_name(f"{parent_id}.toml")
+    if not parent_path.exists() and path.parent != SPEC_DIR:  # a bank package's spec extends Quita's base
+        parent_path = SPEC_DIR / f"{parent_id}.toml"
     if not parent_path.exists():
         raise LayoutError(_("{file}: extends = {parent!r}, mas {parent}.toml não existe").format(file=path.name, parent=parent_id))
     base = _merged_raw(parent_path, seen + (path.stem,))
@@ -173,7 +191,7 @@ def _merged_raw(path: Path, seen: tuple[str, ...] = ()) -> dict:
     for section in ("remessa", "retorno"):
         if section in raw:
             merged[section] = {**base.get(section, {}), **raw[section]}
-    for table in ("ocorrencias", "movimentos"):
+    for table in ("ocorrencias", "movimentos", "instrucoes"):
         merged[table] = {**base.get(table, {}), **raw.get(table, {})}
     motivos = {k: dict(v) for k, v in base.get("motivos", {}).items()}
     for name, tab in raw.get("motivos", {}).items():
@@ -263,6 +281,9 @@ def _build_field(file: str, record: str, raw: dict) -> Field:
         value = str(value)
         if len(value) != end - start + 1:
             raise LayoutError(_("{file}: registro {record}: campo {field}: constante {value!r} tem {n} posições; o campo tem {width}").format(file=file, record=record, field=label, value=value, n=len(value), width=end - start + 1))
+    mapping = raw.get("map", {})
+    if not isinstance(mapping, dict) or any(len(str(code)) > end - start + 1 for code in mapping.values()):
+        raise LayoutError(_("{file}: registro {record}: campo {field}: map deve ser uma tabela valor → código que caiba no campo").format(file=file, record=record, field=label))
     if raw.get("key") and value is None:
         raise LayoutError(_("{file}: registro {record}: campo {field}: campo chave precisa de value").format(file=file, record=record, field=label))
     return Field(
@@ -270,6 +291,7 @@ def _build_field(file: str, record: str, raw: dict) -> Field:
         default=raw.get("default"), source=raw.get("source"), decimals=int(raw.get("decimals", 2)),
         format=fmt, key=bool(raw.get("key", False)), required=bool(raw.get("required", False)),
         truncate=bool(raw.get("truncate", False)),
+        map=tuple((str(k), str(v)) for k, v in mapping.items()),
     )
 
 
@@ -329,15 +351,59 @@ def load_layout_file(path: Path) -> Layout:
         if not (isinstance(entry, list) and len(entry) == 2 and entry[1] in OCCURRENCE_KINDS):
             raise LayoutError(_("{file}: ocorrências: código {code}: use [\"significado\", \"tipo\"] com tipo em {kinds}").format(file=file, code=code, kinds=", ".join(OCCURRENCE_KINDS)))
         occurrences[code] = Occurrence(code, entry[0], entry[1])
+    movements, movement_codes = _movements(file, raw.get("movimentos", {}))
     motivos = raw.get("motivos", {})
     return Layout(
         id=path.stem, spec_file=path.name, bank=bank, bank_name=str(meta.get("bank_name", "")),
         cnab=cnab, version=str(meta.get("version", "")), records=records,
         remessa=_sections(file, raw, "remessa", records), retorno=_sections(file, raw, "retorno", records),
-        occurrences=occurrences, movements=dict(raw.get("movimentos", {})),
+        occurrences=occurrences, movements=movements, movement_codes=movement_codes,
+        instructions=_instructions(file, raw.get("instrucoes", {}), records, raw.get("remessa", {})),
         reasons={k: dict(v.get("codigos", {})) for k, v in motivos.items()},
         reason_tables={k: tuple(v.get("ocorrencias", ())) for k, v in motivos.items()},
     )
+
+
+def _movements(file: str, table: dict) -> tuple[dict[str, str], dict[str, str]]:
+    """`[movimentos]`: "código" = "significado" or ["significado", "tipo"] (tipo in MOVEMENT_KINDS,
+    once per layout), or false for an inherited code the bank does not have → (code → meaning,
+    kind → code)."""
+    meanings, codes = {}, {}
+    for code, entry in table.items():
+        if entry is False:  # a code of the base spec this bank does not have
+            continue
+        if isinstance(entry, str):
+            meanings[code] = entry
+            continue
+        if not (isinstance(entry, list) and len(entry) == 2 and entry[1] in MOVEMENT_KINDS):
+            raise LayoutError(_("{file}: movimentos: código {code}: use \"significado\" ou [\"significado\", \"tipo\"] "
+                                "com tipo em {kinds}").format(file=file, code=code, kinds=", ".join(MOVEMENT_KINDS)))
+        if entry[1] in codes:
+            raise LayoutError(_("{file}: movimentos: o tipo {kind} aparece nos códigos {a} e {b}").format(
+                file=file, kind=entry[1], a=codes[entry[1]], b=code))
+        meanings[code], codes[entry[1]] = entry[0], code
+    return meanings, codes
+
+
+INSTRUCTION_KEYS = ("campo", "prazo", "protesto", "baixa")
+
+
+def _instructions(file: str, table: dict, records: dict, remessa: dict) -> dict[str, str]:
+    """`[instrucoes]`: where a CNAB 400 detail takes the profile's protesto / baixa as an instrução
+    code + prazo — `campo` and `prazo` name fields of the remessa detail record, `protesto` and
+    `baixa` are the bank's codes (either may be missing: that instrução is not sent)."""
+    if not table:
+        return {}
+    unknown = set(table) - set(INSTRUCTION_KEYS)
+    if unknown or not {"campo", "prazo"} <= set(table) or not ({"protesto", "baixa"} & set(table)):
+        raise LayoutError(_("{file}: [instrucoes]: use campo, prazo e protesto e/ou baixa (veio {keys})").format(
+            file=file, keys=sorted(table)))
+    detalhe = records.get((remessa.get("detalhe") or ["detalhe_remessa"])[0])
+    for key in ("campo", "prazo"):
+        if detalhe is None or not any(f.name == table[key] for f in detalhe.fields):
+            raise LayoutError(_("{file}: [instrucoes] {key} = {name!r}: não há esse campo no detalhe da remessa").format(
+                file=file, key=key, name=table[key]))
+    return {k: str(v) for k, v in table.items()}
 
 
 def spec_files(directory: Path = SPEC_DIR) -> list[Path]:
@@ -345,21 +411,39 @@ def spec_files(directory: Path = SPEC_DIR) -> list[Path]:
     return sorted(p for p in directory.glob("*.toml") if "bank" in _read_toml(p).get("layout", {}))
 
 
+def spec_dirs() -> tuple[Path, ...]:
+    """Quita's spec folder, then those of the bank packages (entry points `quita.banks`)."""
+    from plugins.bank_profiles.bank_packages import external_spec_dirs
+
+    return (SPEC_DIR, *external_spec_dirs())
+
+
 @lru_cache(maxsize=None)
 def load_layout(layout_id: str) -> Layout:
-    """A bundled layout by id (file stem), e.g. ``caixa_240``."""
-    path = SPEC_DIR / f"{layout_id}.toml"
-    if not path.exists():
-        raise LayoutError(_("layout CNAB {id!r} não existe (arquivos em {dir})").format(id=layout_id, dir=SPEC_DIR))
-    return load_layout_file(path)
+    """A layout by id (file stem), e.g. ``caixa_240``: Quita's own, else a bank package's."""
+    for directory in spec_dirs():
+        path = directory / f"{layout_id}.toml"
+        if path.exists():
+            return load_layout_file(path)
+    raise LayoutError(_("layout CNAB {id!r} não existe (arquivos em {dir})").format(
+        id=layout_id, dir=", ".join(str(d) for d in spec_dirs())))
 
 
 def all_layouts() -> list[Layout]:
-    return [load_layout(p.stem) for p in spec_files()]
+    """Every bank layout, Quita's first; a bank package's spec named like one of Quita's is refused."""
+    seen: dict[str, Path] = {}
+    for directory in spec_dirs():
+        for p in spec_files(directory):
+            if p.stem in seen:
+                raise LayoutError(_("{file}: o layout {id!r} já existe em {other}").format(
+                    file=p, id=p.stem, other=seen[p.stem]))
+            seen[p.stem] = p
+    return [load_layout(stem) for stem in seen]
 
 
 def find_layout(bank: str, cnab: int) -> Layout:
-    """The bundled layout for a bank code and CNAB width; LayoutError when there is none."""
+    """The layout for a bank code and CNAB width (Quita's or a bank package's); LayoutError when
+    there is none."""
     for lay in all_layouts():
         if lay.bank == bank and lay.cnab == cnab:
             return lay

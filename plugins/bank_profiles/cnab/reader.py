@@ -6,7 +6,11 @@ newline, and header/trailer fields that do not parse (Sicoob's shifted header) b
 
 Strict where it matters: an unknown record type, a line longer than the layout with data in the
 excess, a U segment without its T, and any bad value in a detail field (a letter in a money field,
-an impossible date) raise `RetornoError` naming the file, the line and the field.
+an impossible date) raise `RetornoError` naming the file, the line and the field. `check_file`
+reads the same way but collects every problem (line and columns) instead of stopping at the first.
+
+Extra records a bank adds to a título (segment Y, PIX type-2/8 lines) are declared in the spec
+(`[retorno] extras`) and their fields join the título's `campos`.
 
 Each título carries the raw occurrence code, the bank's meaning for it and its normalized kind
 (`ocorrencia`: one of `layout.OCCURRENCE_KINDS`), so the same code can mean payment at one bank and
@@ -23,7 +27,7 @@ from decimal import Decimal
 
 from core.i18n import _
 from plugins.bank_profiles.cnab.layout import Layout, LayoutError, Record, find_layout
-from plugins.bank_profiles.cnab.values import FieldValueError
+from plugins.bank_profiles.cnab.values import FieldValueError, line_decoder
 
 
 class RetornoError(ValueError):
@@ -71,7 +75,8 @@ class Retorno:
         return self.layout.bank
 
 
-def _text(data: bytes | str) -> str:
+def file_text(data: bytes | str) -> str:
+    """The file's text: UTF-8, else Latin-1 (banks' files are ASCII or Latin-1); BOM removed."""
     if isinstance(data, bytes):
         try:
             data = data.decode("utf-8")
@@ -89,7 +94,7 @@ def _lines(text: str) -> list[str]:
 
 def detect_layout(data: bytes | str, arquivo: str = "arquivo") -> Layout:
     """The bundled layout for the file's bank and width, from its first line."""
-    lines = _lines(_text(data))
+    lines = _lines(file_text(data))
     first = lines[0] if lines else ""
     if first[3:8] == "00000":
         bank, cnab = first[0:3], 240
@@ -109,6 +114,11 @@ def _key_columns(records: list[Record], line: str) -> str:
         _("colunas {a}-{b} = {v!r}").format(a=a, b=b, v=line[a - 1 : b]) if a != b else _("coluna {a} = {v!r}").format(a=a, v=line[a - 1])
         for a, b in cols
     )
+
+
+def _key_span(records: list[Record]) -> str:
+    cols = sorted({(f.start, f.end) for r in records for f in r.keys})
+    return ", ".join(f"{a}-{b}" if a != b else str(a) for a, b in cols)
 
 
 def _motivos(layout: Layout, occurrence: str | None, raw: str | None) -> list[Motivo]:
@@ -163,12 +173,65 @@ class ParsedRecord:
     linha: int
     record: Record
     values: dict  # named, non-key fields → decoded value (None: not informed)
+    raw: str = ""  # the line as read, padded to the layout width (how "not informed" was written)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in a file, for `check_file` (pt-BR message naming line and columns)."""
+
+    linha: int
+    colunas: str  # "143" or "395-400"; "" when the problem is the whole line
+    mensagem: str
+
+    def __str__(self) -> str:
+        where = _("linha {n}").format(n=self.linha)
+        if self.colunas:
+            where += ", " + _("colunas {c}").format(c=self.colunas)
+        return f"{where}: {self.mensagem}"
+
+
+@dataclass(frozen=True)
+class FileShape:
+    """How a file is written (to re-generate it byte for byte): line end, trailing blanks trimmed,
+    BOM, final newline."""
+
+    newline: str = "\r\n"
+    trimmed: bool = False
+    bom: bool = False
+    final_newline: bool = True
+
+
+def file_shape(data: bytes | str) -> FileShape:
+    """The shape of a file as read (see FileShape); trimmed = some line shorter than 240/400."""
+    text = data.decode("latin-1") if isinstance(data, bytes) else data
+    bom = text.startswith(("\ufeff", "\xef\xbb\xbf"))
+    body = text.removeprefix("\ufeff").removeprefix("\xef\xbb\xbf")
+    lines = [ln.removesuffix("\r") for ln in body.split("\n") if ln.strip()]
+    return FileShape(newline="\r\n" if "\r\n" in body else "\n",
+                     trimmed=any(len(ln) not in (240, 400) for ln in lines),
+                     bom=bom, final_newline=body.endswith("\n"))
+
+
+def detect_kind(text: str) -> str:
+    """"remessa" or "retorno", from the file header (240: column 143, else the lote's operation at
+    column 9 — "T" retorno, "R" remessa — for headers with shifted fields; 400: column 2)."""
+    lines = _lines(text)
+    first = lines[0] if lines else ""
+    if first[3:8] != "00000":
+        return "retorno" if first[1:2] == "2" else "remessa"
+    code = first[142:143]
+    if code not in ("1", "2") and len(lines) > 1:
+        code = {"T": "2", "R": "1"}.get(lines[1][8:9], code)
+    return "retorno" if code == "2" else "remessa"
 
 
 @contextmanager
-def _without_cyclic_gc():
-    """Parsing allocates hundreds of thousands of small acyclic objects (dicts, Decimals, dates);
-    the cyclic collector would rescan them over and over (≈40 % of the time for 100,000 títulos)."""
+def without_cyclic_gc():
+    """Parsing (and applying) a retorno allocates hundreds of thousands of small acyclic objects
+    (dicts, Decimals, dates, rows); the cyclic collector would rescan them over and over (≈40 % of
+    the time for 100,000 títulos). Reference counting still frees them; the collector runs again
+    after the block."""
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -178,15 +241,18 @@ def _without_cyclic_gc():
             gc.enable()
 
 
-def parse_records(text: str, layout: Layout, direction: str, arquivo: str) -> tuple[list[ParsedRecord], list[str]]:
+def parse_records(text: str, layout: Layout, direction: str, arquivo: str,
+                  problems: list[Problem] | None = None) -> tuple[list[ParsedRecord], list[str]]:
     """Every line of a remessa or retorno as (line, record, values), plus warnings.
 
-    Header and trailer fields that do not decode become warnings; detail fields raise."""
-    with _without_cyclic_gc():
-        return _parse_records(text, layout, direction, arquivo)
+    Header and trailer fields that do not decode become warnings; detail fields raise — or, when
+    a `problems` list is given, every problem is appended to it and the bad line is skipped."""
+    with without_cyclic_gc():
+        return _parse_records(text, layout, direction, arquivo, problems)
 
 
-def _parse_records(text: str, layout: Layout, direction: str, arquivo: str) -> tuple[list[ParsedRecord], list[str]]:
+def _parse_records(text: str, layout: Layout, direction: str, arquivo: str,
+                   problems: list[Problem] | None) -> tuple[list[ParsedRecord], list[str]]:
     width = layout.cnab
     sec = layout.remessa if direction == "remessa" else layout.retorno
     lenient = set(sec["header"]) | set(sec["trailer"])
@@ -199,13 +265,22 @@ def _parse_records(text: str, layout: Layout, direction: str, arquivo: str) -> t
     match = _matcher(candidates)
     avisos: list[str] = []
     parsed: list[ParsedRecord] = []
+    whole: dict = {}  # record name → `line_decoder` (every field of the line at once)
     short = 0
+
+    def refuse(n: int, cols: str, message: str) -> None:
+        if problems is None:
+            raise RetornoError(message)
+        problems.append(Problem(n, cols, message.removeprefix(f"{arquivo}, linha {n}").lstrip(",: ")))
+
     for n, line in enumerate(lines, start=1):
+        if n == 1:
+            line = line.removeprefix("\ufeff")
         if len(line) > width:
             if line[width:].strip():
-                raise RetornoError(
-                    _("{file}, linha {n}: a linha tem {cols} colunas; o CNAB {w} tem {w} e as colunas {a}-{cols} não estão em branco").format(file=arquivo, n=n, cols=len(line), w=width, a=width + 1)
-                )
+                refuse(n, f"{width + 1}-{len(line)}",
+                       _("{file}, linha {n}: a linha tem {cols} colunas; o CNAB {w} tem {w} e as colunas {a}-{cols} não estão em branco").format(file=arquivo, n=n, cols=len(line), w=width, a=width + 1))
+                continue
             avisos.append(_("{file}, linha {n}: {cols} colunas; as colunas em branco além da {w} foram ignoradas").format(file=arquivo, n=n, cols=len(line), w=width))
             line = line[:width]
         elif len(line) < width:
@@ -213,10 +288,18 @@ def _parse_records(text: str, layout: Layout, direction: str, arquivo: str) -> t
             line = line.ljust(width)
         record = match(line)
         if record is None:
-            raise RetornoError(
-                _("{file}, linha {n}: tipo de registro desconhecido para {layout} ({cols})").format(file=arquivo, n=n, layout=layout.spec_file, cols=_key_columns(candidates, line))
-            )
-        values: dict = {}
+            refuse(n, _key_span(candidates),
+                   _("{file}, linha {n}: tipo de registro desconhecido para {layout} ({cols})").format(file=arquivo, n=n, layout=layout.spec_file, cols=_key_columns(candidates, line)))
+            continue
+        fast = whole.get(record.name)
+        if fast is None:
+            fast = whole[record.name] = line_decoder(record.decoders)
+        values = fast(line)
+        if values is not None:
+            parsed.append(ParsedRecord(n, record, values, line))
+            continue
+        values = {}  # field by field: blanks read as None, the bad field named
+        bad = False
         for f, a, b, decode_field in record.decoders:
             try:
                 values[f.name] = decode_field(line[a:b])
@@ -226,8 +309,10 @@ def _parse_records(text: str, layout: Layout, direction: str, arquivo: str) -> t
                     avisos.append(_("{where}: {error}; campo ignorado").format(where=where, error=exc))
                     values[f.name] = None
                 else:
-                    raise RetornoError(f"{where}: {exc}") from None
-        parsed.append(ParsedRecord(n, record, values))
+                    refuse(n, f"{f.start}-{f.end}" if f.end > f.start else str(f.start), f"{where}: {exc}")
+                    bad = True
+        if not bad:
+            parsed.append(ParsedRecord(n, record, values, line))
     if short:
         avisos.append(_("{file}: {k} linha(s) com menos de {w} colunas (brancos finais removidos) foram completadas com brancos").format(file=arquivo, k=short, w=width))
     return parsed, avisos
@@ -235,15 +320,23 @@ def _parse_records(text: str, layout: Layout, direction: str, arquivo: str) -> t
 
 def read_retorno(data: bytes | str, *, arquivo: str, layout: Layout | None = None) -> Retorno:
     """Parse a retorno file. `arquivo` (the file name) goes into every message."""
-    with _without_cyclic_gc():
+    with without_cyclic_gc():
         return _read_retorno(data, arquivo, layout)
 
 
 def _read_retorno(data: bytes | str, arquivo: str, layout: Layout | None) -> Retorno:
-    text = _text(data)
+    text = file_text(data)
     layout = layout or detect_layout(text, arquivo)
-    sec = layout.retorno
     parsed, avisos = parse_records(text, layout, "retorno", arquivo)
+    header, groups = group_titulos(parsed, layout.retorno, arquivo)
+    return Retorno(arquivo=arquivo, layout=layout, header=header, titulos=[_titulo(layout, n, f) for n, f in groups], avisos=avisos)
+
+
+def group_titulos(parsed: list[ParsedRecord], sec: dict, arquivo: str,
+                  problems: list[Problem] | None = None) -> tuple[dict, list[tuple[int, dict]]]:
+    """The header fields and, per título, (line of its first record, fields of all its records):
+    a título starts at the first detail record (segment T/P, type 1/7) and takes the following
+    detail and extra records. A record out of place raises (or goes to `problems`)."""
     starts = sec["detalhe"][0]
     header: dict = {}
     groups: list[tuple[int, dict, set[str]]] = []  # (line, fields, record names seen)
@@ -257,20 +350,103 @@ def _read_retorno(data: bytes | str, arquivo: str, layout: Layout | None) -> Ret
             groups.append((n, dict(values), {name}))
         elif name in sec["detalhe"] or name in sec["extras"]:
             if not groups or name in groups[-1][2]:
-                raise RetornoError(
-                    _("{file}, linha {n}: registro {record} sem o registro {first} que o precede").format(file=arquivo, n=n, record=name, first=starts)
-                )
+                message = _("registro {record} sem o registro {first} que o precede").format(record=name, first=starts)
+                if problems is None:
+                    raise RetornoError(_("{file}, linha {n}: {error}").format(file=arquivo, n=n, error=message))
+                problems.append(Problem(n, "", message))
+                continue
             _line, fields, seen = groups[-1]
             seen.add(name)
             for k, v in values.items():
                 if fields.get(k) is None:
                     fields[k] = v
-    return Retorno(arquivo=arquivo, layout=layout, header=header, titulos=[_titulo(layout, n, f) for n, f, _s in groups], avisos=avisos)
+    return header, [(n, f) for n, f, _s in groups]
 
 
 def read_remessa(data: bytes | str, *, arquivo: str, layout: Layout | None = None) -> tuple[Layout, list[ParsedRecord], list[str]]:
     """Parse a remessa (to check it, or to re-generate it: `writer.render_records`)."""
-    text = _text(data)
+    text = file_text(data)
     layout = layout or detect_layout(text, arquivo)
     parsed, avisos = parse_records(text, layout, "remessa", arquivo)
     return layout, parsed, avisos
+
+
+@dataclass
+class CheckReport:
+    arquivo: str
+    layout: Layout | None
+    kind: str
+    lines: int
+    problems: list[Problem]
+    avisos: list[str]
+
+
+def check_file(data: bytes | str, *, arquivo: str, layout: Layout | None = None) -> CheckReport:
+    """Every problem of a remessa or retorno (not only the first), each naming line and columns:
+    unknown records, data beyond the width, bad values, records out of place, the header not first
+    or the trailer not last; in a remessa also the record sequences (CNAB 400, 395-400) and the
+    counts in the trailers (in a retorno those are warnings: banks' files differ there)."""
+    text = file_text(data)
+    kind = detect_kind(text)
+    try:
+        layout = layout or detect_layout(text, arquivo)
+    except RetornoError as exc:
+        return CheckReport(arquivo, None, kind, len(_lines(text)), [Problem(1, "", str(exc).removeprefix(f"{arquivo}, linha 1: "))], [])
+    problems: list[Problem] = []
+    try:
+        parsed, avisos = parse_records(text, layout, kind, arquivo, problems)
+    except RetornoError as exc:  # empty file, layout without this direction
+        return CheckReport(arquivo, layout, kind, 0, [Problem(1, "", str(exc))], [])
+    sec = layout.remessa if kind == "remessa" else layout.retorno
+    group_titulos(parsed, sec, arquivo, problems)
+    total = len(_lines(text))
+    counts = _structure_problems(parsed, sec, layout.cnab, total)
+    if kind == "remessa":
+        problems += counts  # the bank refuses a remessa with wrong counts or sequences
+    else:  # retornos as banks send them: known to count differently; shown, not failed
+        avisos += [f"{arquivo}, {p}" for p in counts]
+    problems.sort(key=lambda p: p.linha)
+    return CheckReport(arquivo, layout, kind, total, problems, avisos)
+
+
+def _structure_problems(parsed: list[ParsedRecord], sec: dict, width: int, total: int) -> list[Problem]:
+    """Header first, trailer last; CNAB 400 record sequences; CNAB 240 trailer counts."""
+    out: list[Problem] = []
+    if parsed and parsed[0].linha == 1 and parsed[0].record.name not in sec["header"]:
+        out.append(Problem(1, "", _("a primeira linha deveria ser o cabeçalho ({names}), não {record}").format(
+            names=", ".join(sec["header"]), record=parsed[0].record.name)))
+    if parsed and parsed[-1].linha == total and parsed[-1].record.name not in sec["trailer"]:
+        out.append(Problem(total, "", _("a última linha deveria ser o trailer ({names}), não {record}").format(
+            names=", ".join(sec["trailer"]), record=parsed[-1].record.name)))
+    return out + (_sequence_problems(parsed) if width == 400 else _count_problems(parsed, sec, total))
+
+
+def _field_problem(p: ParsedRecord, name: str, message: str) -> Problem:
+    f = p.record.field(name)
+    return Problem(p.linha, f"{f.start}-{f.end}", message)
+
+
+def _sequence_problems(parsed: list[ParsedRecord]) -> list[Problem]:
+    """CNAB 400: every record carries its line number at 395-400."""
+    return [_field_problem(p, "sequencial", _("sequencial do registro {got}; esperado {want:06d}").format(
+                got=p.values["sequencial"], want=p.linha))
+            for p in parsed if p.values.get("sequencial") not in (None, f"{p.linha:06d}")]
+
+
+def _count_problems(parsed: list[ParsedRecord], sec: dict, total: int) -> list[Problem]:
+    """CNAB 240: records of the lote (header de lote to trailer de lote) and of the file."""
+    out: list[Problem] = []
+    lote_header = sec["header"][1] if len(sec["header"]) > 1 else None
+    lote_start = None
+    for p in parsed:
+        if p.record.name == lote_header:
+            lote_start = p.linha
+        if p.record.name not in sec["trailer"]:
+            continue
+        expected = {"qtd_registros": total, "qtd_registros_lote": p.linha - lote_start + 1 if lote_start else None}
+        for name, want in expected.items():
+            got = p.values.get(name)
+            if want is not None and got is not None and int(got) != want:
+                out.append(_field_problem(p, name, _("{field} = {got}; o arquivo tem {want}").format(
+                    field=name, got=int(got), want=want)))
+    return out

@@ -12,6 +12,8 @@ field, file, line) before showing it.
 from __future__ import annotations
 
 import unicodedata
+from operator import itemgetter
+from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
@@ -55,6 +57,8 @@ def encode(field: Field, value) -> str:
         return field.value
     if value is None or value == "":
         value = field.default
+    if field.map and value is not None:
+        value = dict(field.map).get(str(value), value)
     if value is None or value == "":
         if field.required:
             raise FieldValueError(_("campo obrigatório não informado"))
@@ -140,8 +144,21 @@ def _date_decoder(fmt: str):
     return decode_date
 
 
+def _mapped(decode_text, mapping: tuple[tuple[str, str], ...]):
+    names = {code: name for name, code in mapping}
+
+    def decode_mapped(text: str):
+        value = decode_text(text)
+        return names.get(value, value)
+
+    return decode_mapped
+
+
 def decoder(field: Field):
-    """The function text → value for `field` (see `decode`)."""
+    """The function text → value for `field` (see `decode`); a field with a `map` reads its codes
+    back as the data values (an unknown code stays as read)."""
+    if field.map:
+        return _mapped(decoder(replace(field, map=())), field.map)
     if field.type == "alfa":
         return _decode_alfa
     if field.type == "num":
@@ -154,3 +171,57 @@ def decoder(field: Field):
 def decode(field: Field, text: str):
     """The value read from the field's slice; None for "not informed". FieldValueError if wrong."""
     return decoder(field)(text)
+
+
+_MISSING = object()
+
+
+def line_decoder(decoders: tuple):
+    """A whole record at once: line → {name: value} (the values `decoder` gives, same order), or None
+    when some field is not plainly well formed — a blank or non-digit number, an impossible date —
+    and the caller must decode field by field (to read blanks as None or name the bad field).
+
+    `decoders` = `Record.decoders`. The fast way cuts every field in one C call (`itemgetter` of
+    slices), checks every digit field with one `isdigit()` and decodes each distinct date or amount
+    text once per decoder (one per record kind and file; the values are immutable): half the work
+    per line of a retorno of 100,000 títulos of one function call per field."""
+    names = tuple(f.name for f, _a, _b, _d in decoders)
+    if not names:
+        return lambda line: {}
+    slices = [slice(a, b) for _f, a, b, _d in decoders]
+    digits, alfa, calls = [], [], []
+    for i, (f, _a, _b, decode_field) in enumerate(decoders):
+        if f.type in ("num", "money") and not f.map:
+            digits.append(i)
+        if f.type == "alfa" and not f.map:
+            alfa.append(i)
+        elif f.type != "num" or f.map:  # money, dates (zeros → None, the calendar), mapped codes
+            calls.append((i, decode_field, {}))
+
+    def cut(line: str) -> tuple:
+        return tuple(line[s] for s in slices)
+
+    if len(slices) > 1:
+        cut = itemgetter(*slices)  # noqa: F811 — the same, in one C call
+
+    def decode_line(line: str) -> dict | None:
+        texts = cut(line)
+        if digits:
+            joined = "".join([texts[i] for i in digits])
+            if not (joined.isdigit() and joined.isascii()):
+                return None
+        values = list(texts)
+        for i in alfa:
+            values[i] = values[i].rstrip()
+        for i, decode_field, seen in calls:
+            text = values[i]
+            found = seen.get(text, _MISSING)
+            if found is _MISSING:
+                try:
+                    found = seen[text] = decode_field(text)
+                except FieldValueError:
+                    return None
+            values[i] = found
+        return dict(zip(names, values))
+
+    return decode_line

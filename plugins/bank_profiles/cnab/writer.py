@@ -6,6 +6,9 @@ vencimento`, `pagador_nome`, …); each spec field takes the value of the data k
 (or its `source`). The writer adds what belongs to the file: bank code and name, NSA, generation
 date and time, lote number, sequential numbers, record counts and totals.
 
+A título with `pix_chave` (and optionally `pix_txid`, `pix_tipo_chave`) gets the bank's PIX record
+when its layout has one (Santander 400 type 8, Santander 240 segment Y-03).
+
 Every line has the exact width of the layout and ends with CRLF. A value that does not fit is
 refused with a pt-BR message naming the título, the record and the field — nothing is returned.
 """
@@ -31,6 +34,37 @@ def _inscricao_tipo(numero) -> int | None:
     return {11: 1, 14: 2}.get(len(digits))
 
 
+def pix_key_kind(chave) -> str | None:
+    """The DICT kind of a PIX key, as the specs' `map` tables name it: cpf, cnpj, telefone, email,
+    aleatoria (None without a key)."""
+    key = str(chave or "").strip()
+    if not key:
+        return None
+    if "@" in key:
+        return "email"
+    if key.startswith("+"):
+        return "telefone"
+    plain = key.replace(".", "").replace("-", "").replace("/", "")
+    if len(plain) == 11 and plain.isdigit():
+        return "cpf"
+    if len(plain) == 14 and plain.isalnum():
+        return "cnpj"
+    return "aleatoria"
+
+
+def pix_titulo(brcode: str | None) -> dict:
+    """The título keys of a boleto híbrido's PIX record (`pix_chave`, `pix_txid`, `pix_tipo_chave`)
+    from its static BR Code; {} without PIX or for a dynamic code (no DICT key in it)."""
+    if not brcode:
+        return {}
+    from plugins.bank_profiles.boleto.pix import ler_brcode
+
+    code = ler_brcode(brcode)
+    if not code.chave:
+        return {}
+    return {"pix_chave": code.chave, "pix_txid": code.txid, "pix_tipo_chave": pix_key_kind(code.chave)}
+
+
 def _truthy(value) -> bool:
     if value is None:
         return False
@@ -38,12 +72,17 @@ def _truthy(value) -> bool:
     return bool(text) and text.strip("0") != ""
 
 
-def render_record(record: Record, data: Mapping, where: str, *, by_name: bool = False) -> str:
+def render_record(record: Record, data: Mapping, where: str, *, by_name: bool = False, original: str = "") -> str:
     """One record's text from `data` (looked up by each field's `source`, or its name when
-    `by_name`); RemessaError names `where`, the record and the field."""
+    `by_name`); RemessaError names `where`, the record and the field. With the `original` line (a
+    record read back), a field read as "not informed" is written as it was (blanks or zeros), not
+    with the spec's default."""
     parts = []
     for f in record.fields:
         raw = data.get(f.name if by_name else (f.source or f.name)) if f.name else None
+        if original and f.name and f.value is None and raw in (None, ""):
+            parts.append(original[f.start - 1 : f.end])
+            continue
         try:
             parts.append(encode(f, raw))
         except FieldValueError as exc:
@@ -101,6 +140,8 @@ def build_remessa(
         t = dict(titulo)
         if t.get("pagador_tipo_inscricao") in (None, ""):
             t["pagador_tipo_inscricao"] = _inscricao_tipo(t.get("pagador_inscricao"))
+        if t.get("pix_chave") and not t.get("pix_tipo_chave"):
+            t["pix_tipo_chave"] = pix_key_kind(t["pix_chave"])
         where = _("Título {n} (nosso número {nn})").format(n=i, nn=t.get("nosso_numero", "?"))
         for name in layout.remessa["detalhe"]:
             before = len(lines)
@@ -120,8 +161,17 @@ def build_remessa(
     return "".join(line + newline for line in lines)
 
 
-def render_records(records: Sequence, *, newline: str = "\r\n") -> str:
-    """File text from parsed records (`reader.ParsedRecord`): re-generates a remessa read back."""
-    return "".join(
-        render_record(p.record, p.values, _("Linha {n}").format(n=p.linha), by_name=True) + newline for p in records
-    )
+def render_records(records: Sequence, *, newline: str = "\r\n", shape=None) -> str:
+    """File text from parsed records (`reader.ParsedRecord`): re-generates a remessa read back.
+    `shape` (`reader.file_shape` of the original) keeps its line ends, trimmed trailing blanks,
+    BOM and final newline, so a file read and re-generated is byte for byte the same."""
+    if shape is not None:
+        newline = shape.newline
+    lines = [render_record(p.record, p.values, _("Linha {n}").format(n=p.linha), by_name=True, original=p.raw)
+             for p in records]
+    if shape is not None and shape.trimmed:
+        lines = [ln.rstrip(" ") for ln in lines]
+    text = newline.join(lines) + newline
+    if shape is not None:
+        text = ("\ufeff" if shape.bom else "") + (text if shape.final_newline else text[: -len(newline)])
+    return text

@@ -96,6 +96,8 @@ def test_invoice_pdf_draws_the_ficha_with_decodable_barcode(runtime, factory, tm
                   "Rua das Acácias, 120 - Centro", "Maringá/PR - CEP 87013-000", "(-) Desconto / Abatimento"):
         assert words in text, words
     assert "Pagamento em carteira" not in text  # receivables' default slip was not drawn
+    # the invoice's own note follows the profile's terms too (not the deployment's 0,033 % a day)
+    assert "Após o vencimento: multa de 2% e juros de 1% ao mês." in text
 
 
 def test_hybrid_boleto_has_the_pix_qr_code(runtime, factory, tmp_path):

@@ -23,15 +23,21 @@ def test_every_retorno_fixture_parses_with_its_bank_layout():
     expected = {
         "retorno_cnab240_bb_laravel.ret": ("bb_240", 5),
         "retorno_cnab240_caixa_laravel.ret": ("caixa_240", 9),
+        "retorno_cnab240_itau_pythoncnab.ret": ("itau_240", 2),
         "retorno_cnab240_santander_brcobranca.ret": ("santander_240", 2),
         "retorno_cnab240_sicredi_brcobranca.ret": ("sicredi_240", 2),
         "retorno_cnab240_sicoob_brcobranca.ret": ("sicoob_240", 3),
         "retorno_cnab400_bradesco_brcobranca.ret": ("bradesco_400", 6),
         "retorno_cnab400_itau_laravel.ret": ("itau_400", 4),
+        "retorno_cnab400_bb_laravel.ret": ("bb_400", 1),
+        "retorno_cnab400_santander_pix_laravel.ret": ("santander_400", 1),
+        # the Unicred central's header says 001 (BB): read with the profile's layout, unicred_400
+        "retorno_cnab400_unicred_brcobranca.ret": ("unicred_400", 1),
     }
     assert sorted(p.name for p in FIXTURES.glob("retorno_*")) == sorted(expected)
     for name, (layout_id, count) in expected.items():
-        ret = read(name)
+        chosen = load_layout(layout_id) if "unicred" in name else None
+        ret = read_retorno((FIXTURES / name).read_bytes(), arquivo=name, layout=chosen)
         assert (ret.layout.id, len(ret.titulos)) == (layout_id, count), name
 
 
@@ -51,7 +57,7 @@ def test_bb_240_five_liquidacoes_each_net_five_reais_less():
     assert ret.titulos[0].nosso_numero == "32948600000000196"
     # the 241-column line (a stray blank) is accepted with a warning; its shifted header field too
     assert any("linha 2: 241 colunas" in a for a in ret.avisos)
-    assert any("linha 2, registro header_lote, campo numero_remessa (posições 184-191)" in a for a in ret.avisos)
+    assert any("linha 2, registro header_lote_retorno, campo numero_remessa (posições 184-191)" in a for a in ret.avisos)
 
 
 def test_sicoob_240_trimmed_lines_and_malformed_header_still_give_three_payments():
@@ -170,10 +176,10 @@ def test_an_impossible_date_in_a_detail_names_file_line_and_field():
 
 def test_unknown_record_type_is_refused_with_its_columns():
     lines = _bb_lines()
-    lines[4] = lines[4][:13] + "Y" + lines[4][14:]
+    lines[4] = lines[4][:13] + "Z" + lines[4][14:]
     with pytest.raises(RetornoError) as exc:
         read_retorno("\n".join(lines), arquivo="banco.ret")
-    assert str(exc.value) == "banco.ret, linha 5: tipo de registro desconhecido para bb_240.toml (coluna 8 = '3', coluna 14 = 'Y')"
+    assert str(exc.value) == "banco.ret, linha 5: tipo de registro desconhecido para bb_240.toml (coluna 8 = '3', coluna 14 = 'Z')"
 
 
 def test_data_beyond_the_layout_width_and_orphan_segments_are_refused():

@@ -1,32 +1,19 @@
 """Remessa writer: the brcobranca/OCA golden files rebuilt from plain data, field by field."""
 
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
-from plugins.bank_profiles.cnab.layout import Layout, load_layout
-from plugins.bank_profiles.cnab.reader import read_remessa
-from plugins.bank_profiles.cnab.writer import RemessaError, build_remessa, render_records
-
-FIXTURES = Path(__file__).parent / "fixtures" / "cnab"
-GENERATED_AT = datetime(2026, 11, 22, 9, 30, 5)
-# Fields that carry the generation date/time: the only ones allowed to differ from the fixture.
-GENERATION_FIELDS = {"data_geracao", "hora_geracao", "data_gravacao"}
+from plugins.bank_profiles.cnab.layout import load_layout
+from plugins.bank_profiles.cnab.writer import RemessaError, build_remessa
+from plugins.bank_profiles.tests.cnab_support import GENERATED_AT, PAGADOR, assert_same_fields, fixture_lines
 
 CAIXA_HEADER = {
     "agencia": "12345", "agencia_dv": "1", "codigo_beneficiario": "123456",
     "numero_inscricao": "12345678901", "nome_empresa": "SOCIEDADE BRASILEIRA DE ZOOLOGIA LTDA",
     "versao_aplicativo": "1234",
-}
-PAGADOR = {
-    "pagador_inscricao": "12345678901",
-    "pagador_nome": "PABLO DIEGO JOSÉ FRANCISCO DE PAULA JUAN NEPOMUCENO MARÍA DE LOS REMEDIOS",
-    "pagador_endereco": "RUA RIO GRANDE DO SUL São paulo Minas caçapa da silva junior",
-    "pagador_bairro": "São josé dos quatro apostolos magros",
-    "pagador_cep": "12345678", "pagador_cidade": "Santa rita de cássia maria da silva", "pagador_uf": "SP",
 }
 CAIXA_TITULO = {
     **PAGADOR, "nosso_numero": 123, "modalidade": "14", "numero_documento": 6969,
@@ -43,32 +30,6 @@ ITAU_TITULO = {
     "vencimento": date(2015, 7, 14), "emissao": date(2015, 7, 14),
     "multa_codigo": 1, "multa_data": date(2015, 7, 14), "multa_valor": Decimal("2.00"),
 }
-
-
-def fixture_lines(name: str, width: int) -> list[str]:
-    # OCA's copy has trailing blanks stripped: pad back to the layout width.
-    return [ln.ljust(width) for ln in (FIXTURES / name).read_bytes().decode("ascii").splitlines()]
-
-
-def split_fields(layout: Layout, line: str) -> tuple[str, dict[str, str]]:
-    record = next(r for r in layout.records.values() if r.matches(line))
-    return record.name, {f.name or f"brancos {f.start}-{f.end}": f.slice(line) for f in record.fields}
-
-
-def assert_same_fields(layout: Layout, produced: str, fixture: list[str]) -> None:
-    assert produced.endswith("\r\n") and "\n" not in produced.replace("\r\n", "")
-    lines = produced.split("\r\n")[:-1]
-    assert [len(ln) for ln in lines] == [layout.cnab] * len(fixture)
-    for n, (got, want) in enumerate(zip(lines, fixture), start=1):
-        rec_got, got_fields = split_fields(layout, got)
-        rec_want, want_fields = split_fields(layout, want)
-        assert rec_got == rec_want, f"linha {n}"
-        for name, value in want_fields.items():
-            if name in GENERATION_FIELDS:
-                continue
-            assert got_fields[name] == value, f"linha {n}, {rec_got}.{name}"
-        for name in GENERATION_FIELDS & set(got_fields):
-            assert got_fields[name] in ("22112026", "221126", "093005"), f"linha {n}, {name}"
 
 
 def test_caixa_240_remessa_rebuilds_the_brcobranca_fixture():
@@ -219,33 +180,3 @@ def test_no_titulos_or_a_layout_without_remessa_is_refused():
     without = replace(layout, remessa={**layout.remessa, "detalhe": ()})
     with pytest.raises(RemessaError, match="caixa_240.toml não descreve a remessa"):
         build_remessa(without, CAIXA_HEADER, [CAIXA_TITULO], nsa=1, gerado_em=GENERATED_AT)
-
-
-@pytest.mark.parametrize(
-    "name",
-    [
-        "remessa_cnab240_caixa_brcobranca.rem",
-        "remessa_cnab400_itau_brcobranca.rem",
-        "remessa_cnab240_santander_brcobranca.rem",
-        "remessa_cnab400_bradesco_brcobranca.rem",
-        "remessa_cnab240_sicredi_brcobranca.rem",
-        "remessa_cnab240_sicoob_brcobranca.rem",
-    ],
-)
-def test_remessa_fixture_read_back_and_regenerated_is_byte_identical(name):
-    raw = (FIXTURES / name).read_bytes()
-    layout, records, avisos = read_remessa(raw, arquivo=name)
-    assert avisos == [] and len(records) == raw.count(b"\n")
-    assert render_records(records, newline="\n").encode("ascii") == raw
-
-
-def test_trimmed_remessa_regenerates_the_same_text_but_its_trailing_blanks():
-    name = "remessa_cnab240_caixa_entrada_oca.rem"
-    raw = (FIXTURES / name).read_text("ascii")
-    layout, records, avisos = read_remessa(raw, arquivo=name)
-    assert layout.id == "caixa_240" and "10 linha(s) com menos de 240 colunas" in avisos[0]
-    regenerated = render_records(records).split("\r\n")[:-1]
-    assert [ln.rstrip() for ln in regenerated] == raw.splitlines()
-    assert {len(ln) for ln in regenerated} == {240}
-    p = records[2].values
-    assert (p["nosso_numero"], p["valor"], p["vencimento"]) == ("000000000000001", Decimal("300.00"), date(2021, 6, 16))

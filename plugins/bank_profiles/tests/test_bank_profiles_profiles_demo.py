@@ -18,6 +18,11 @@ def test_demo_creates_profiles_and_boletos(runtime):
     assert counts["payment_profiles"] == 2 and counts["contracts_with_profile"] > 0 and counts["boletos"] > 0
     with unit_of_work(readonly=True) as s:
         assert sorted(s.scalars(select(PaymentProfile.banco))) == ["341", "756"]
+        from core.ledger.models import Account
+
+        for p in s.scalars(select(PaymentProfile)):  # a demo retorno settles into an existing bank account
+            assert s.scalar(select(Account.kind).where(Account.company_id == p.company_id,
+                                                       Account.code == p.conta_contabil)) == "bank", p.conta_contabil
         assert s.scalar(select(func.count()).select_from(Boleto)) == counts["boletos"]
         for b, inv in s.execute(select(Boleto, Invoice).join(Invoice, Invoice.id == Boleto.invoice_id)):
             back = decodificar(b.linha_digitavel, inv.issue_date)

@@ -1,7 +1,7 @@
 """Remessa from invoices (`remessa.gerar_remessa`): 3 billed invoices of an Itaú 400 profile ⇒ a
 file that reads back with the same títulos, NSA 1 then 2 per profile, nothing sent twice, a value
-that does not fit leaves nothing marked nor numbered; the "remessa transmitida" blockers and the
-pedido de baixa queue; the CLI and the page."""
+that does not fit leaves nothing marked nor numbered; generated ⇒ "aguarda efetivação de remessa",
+transmitted ⇒ the "remessa transmitida" mark and blockers; the pedido de baixa queue."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from core.parties.models import Party
 from plugins.bank_profiles.cnab.reader import read_remessa
 from plugins.bank_profiles.models import Boleto, PaymentProfile
 from plugins.bank_profiles.remessa import NSA_KIND, NadaAEnviar, gerar_remessa
+from plugins.bank_profiles.remessa_marks import transmitir
 from plugins.bank_profiles.remessa_models import Remessa, RemessaInstrucao, RemessaItem
 from plugins.bank_profiles.tests.profiles_world import ITAU, SICOOB, seed
 from plugins.receivables.billing import run_billing
@@ -65,11 +66,19 @@ def test_three_invoices_make_a_file_that_reads_back_with_the_same_titles(runtime
         expected = s.execute(select(Boleto.nosso_numero, Boleto.valor, Boleto.vencimento, Invoice.number, Party.document)
                              .join(Invoice, Invoice.id == Boleto.invoice_id).join(Party, Party.id == Invoice.party_id)
                              .order_by(Boleto.nosso_numero)).all()
+        # generated, not transmitted: no receivables mark yet, the remessa awaits the operator
+        assert [i.remessa_transmitted for i in s.scalars(select(Invoice))] == [False] * 3
+        assert s.scalar(select(func.count()).select_from(InvoiceRemessaMark)) == 0
+        assert s.get(Remessa, rid).estado == "gerada"
+        items = s.scalars(select(RemessaItem).where(RemessaItem.remessa_id == rid)).all()
+        assert sorted((i.tipo, i.movimento) for i in items) == [("entrada", "01")] * 3
+    with unit_of_work() as s:
+        transmitir(s, rid, user="tester")
+    with unit_of_work(readonly=True) as s:
         assert [i.remessa_transmitted for i in s.scalars(select(Invoice))] == [True] * 3
         marks = s.scalars(select(InvoiceRemessaMark)).all()
         assert len(marks) == 3 and all(m.transmitted for m in marks)
-        items = s.scalars(select(RemessaItem).where(RemessaItem.remessa_id == rid)).all()
-        assert sorted(i.movimento for i in items) == ["01"] * 3
+        assert s.get(Remessa, rid).estado == "transmitida"
     assert (nsa, titulos, baixas) == (1, 3, 0)
     assert total == sum((e.valor for e in expected), Decimal("0"))
     assert name.startswith("CB") and name.endswith("01.REM") and len(name) == 12
@@ -132,11 +141,16 @@ def test_remove_is_blocked_when_the_profile_sends_no_pedido_de_baixa(runtime, fa
     company, pid = _world(runtime, factory)
     with unit_of_work() as s:
         s.get(PaymentProfile, pid).pedido_baixa_habilitado = False
-    _generate(pid)
+    rid = _generate(pid)[0]
     admin = _admin()
     ids = _invoice_ids()
     with unit_of_work(readonly=True) as s:
         n = s.get(Invoice, ids[0]).number
+    for params in ({"reason": "DUP", "confirmed": True}, ):
+        result = run_action(runtime, "receivables.invoice.remove", ids[:1], params, admin)
+        assert [b.message for b in result.refused[ids[0]]] == ["Esta fatura aguarda efetivação de remessa"]
+    with unit_of_work() as s:
+        transmitir(s, rid)
     result = run_action(runtime, "receivables.invoice.remove", ids[:1], {"reason": "DUP", "confirmed": True}, admin)
     assert result.done == []
     assert [b.message for b in result.refused[ids[0]]] == [f"A fatura {n} está com remessa transmitida"]
@@ -151,14 +165,15 @@ def test_remove_is_blocked_when_the_profile_sends_no_pedido_de_baixa(runtime, fa
 
 def test_remove_queues_a_pedido_de_baixa_sent_in_the_next_remessa(runtime, factory):
     company, pid = _world(runtime, factory)
-    _generate(pid)
+    with unit_of_work() as s:
+        transmitir(s, _generate(pid)[0])
     admin = _admin()
     ids = _invoice_ids()
     result = run_action(runtime, "receivables.invoice.remove", ids[:1], {"reason": "DUP", "confirmed": True}, admin)
     assert result.done == ids[:1], result
     with unit_of_work(readonly=True) as s:
         [instr] = s.scalars(select(RemessaInstrucao)).all()
-        assert (instr.invoice_id, instr.movimento, instr.remessa_id) == (ids[0], "02", None)
+        assert (instr.invoice_id, instr.tipo, instr.movimento, instr.remessa_id) == (ids[0], "baixa", "02", None)
         nn = s.scalar(select(Boleto.nosso_numero).where(Boleto.invoice_id == ids[0]))
     rid, nsa, name, content, titulos, baixas, total = _generate(pid)
     assert (nsa, titulos, baixas, total) == (2, 0, 1, Decimal("0"))

@@ -42,7 +42,9 @@ def test_lookups_are_one_query_per_table_for_the_whole_file_and_a_repeat_in_the_
     from_boleto = [st for st in selects if "FROM bank_profiles_boleto" in st]
     from_items = [st for st in selects if "FROM bank_profiles_retorno_item" in st]
     assert len(from_boleto) == 1, from_boleto
-    assert len(from_items) == 1, from_items
+    # one each for the whole file: part already stored?, earlier occurrences, fees due
+    assert len(from_items) == 3, from_items
+    assert sum("retorno_item.ocorrencia_codigo" in st and "IN (" in st for st in from_items) == 1
     assert [i["resultado"] for i in report["itens"]] == ["registrado", "registrado", "registrado", "baixado",
                                                          "baixado", "nao_encontrado", "ja_aplicado"]
     assert report["itens"][-1]["mensagem"].startswith(

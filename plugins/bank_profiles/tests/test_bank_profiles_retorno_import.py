@@ -35,7 +35,8 @@ ACCOUNTS = {"receivable_account_code": "1.1.3.01", "revenue_account_code": "3.1.
             "discount_account_code": "3.2.1.01", "surcharge_account_code": "3.1.3.01"}
 CHART = (("1.1.1.02", "Banco Itaú", "bank"), ("1.1.3.01", "Clientes", "receivable"),
          ("3.1.01", "Receita de serviços", "revenue"), ("3.1.2.01", "Juros e multas recebidos", "revenue"),
-         ("3.2.1.01", "Descontos concedidos", "discount"), ("3.1.3.01", "Acréscimos recebidos", "surcharge"))
+         ("3.2.1.01", "Descontos concedidos", "discount"), ("3.1.3.01", "Acréscimos recebidos", "surcharge"),
+         ("4.1.01", "Tarifas bancárias", "expense"))
 ITAU_HEADER = {"agencia": "1234", "conta": "56789", "conta_dv": "0"}
 PAID_ON = date(2027, 1, 8)
 
@@ -83,6 +84,7 @@ def test_three_liquidations_settle_three_invoices_with_ledger_entries_and_reimpo
     assert by_nn[2]["diferenca"] == "-4.90" and "pago a menor: desconto de R$ 4,90" in by_nn[2]["mensagem"]
     assert by_nn[1]["tarifa"] == "1.50" and by_nn[3]["diferenca"] is None  # juros of the file, not a surcharge
     inv = world["invoices"]
+    entries = set()
     with unit_of_work(readonly=True) as s:
         for nn, (amount, interest, discount) in {1: ("99.90", "0", "0"), 2: ("95.00", "0", "4.90"),
                                                  3: ("102.40", "2.50", "0")}.items():
@@ -92,10 +94,13 @@ def test_three_liquidations_settle_three_invoices_with_ledger_entries_and_reimpo
             assert (st.method, st.paid_on, st.amount, st.interest, st.discount, st.bank_account_id) == (
                 METHOD_PROFILE, PAID_ON, D(amount), D(interest), D(discount), world["bank"])
             assert by_nn[nn]["liquidacao_id"] == st.id and by_nn[nn]["fatura_id"] == inv[nn]
-            entry = s.get(JournalEntry, st.entry_id)
-            assert entry.date == PAID_ON
-            lines = entry_lines(s, entry.id)
-            assert sum(dr for _a, dr, _cr in lines) == sum(cr for _a, _dr, cr in lines) == D(amount) + D(discount)
+            entries.add(st.entry_id)
+        # one ledger entry for the settlements of the same day (settlement_batch): D bank, D discount / C clientes,
+        # C juros
+        (entry_id,) = entries
+        assert s.get(JournalEntry, entry_id).date == PAID_ON
+        assert entry_lines(s, entry_id) == [("1.1.1.02", D("297.30"), D("0")), ("1.1.3.01", D("0"), D("299.70")),
+                                            ("3.1.2.01", D("0"), D("2.50")), ("3.2.1.01", D("4.90"), D("0"))]
     again = build_retorno("itau_400", ITAU_HEADER, [liquidacao(1, "99.90"), liquidacao(2, "95.00"),
                                                     liquidacao(3, "102.40", juros="2.50")])
     assert again == data
