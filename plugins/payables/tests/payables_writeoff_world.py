@@ -19,6 +19,7 @@ from core.runtime import bootstrap
 from plugins.payables.launch import launch_invoice
 from plugins.payables.models import Carrier, PayableInstallment, PayableInvoice
 from plugins.payables.tests.payables_world import World, make_runtime, seed
+from tests.cli_runner import cli_invoker
 from tests.worldkit import add_accounts, runtime_maker
 
 WRITEOFF_CHART = (("4.2.01", "Juros e multas pagos", "expense"), ("4.2.02", "Tarifas e taxas financeiras", "expense"),
@@ -66,6 +67,18 @@ def seed_writeoff(engine, rt, *, retentions: bool = True, **launch) -> WoWorld:
 def make(database_url):
     with runtime_maker(bootstrap) as m:
         yield lambda **settings: make_runtime(m, database_url, **settings)
+
+
+@pytest.fixture
+def rt(make):
+    """A payables runtime with the default settings, for the command-line tests."""
+    return make()
+
+
+@pytest.fixture
+def cli(rt, database_url, tmp_path, monkeypatch):
+    """`quita …` through Typer's runner with a real quita.toml (tests/cli_runner.py)."""
+    return cli_invoker(rt, database_url, tmp_path, monkeypatch, ["payables"])
 
 
 def inst(s, code: int) -> PayableInstallment:

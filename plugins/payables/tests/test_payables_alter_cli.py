@@ -10,19 +10,9 @@ import pytest
 
 from core.db import unit_of_work
 from plugins.payables.tests.payables_world import D, assert_books
-from plugins.payables.tests.payables_writeoff_world import inst, invoice, make, seed_writeoff  # noqa: F401
+from plugins.payables.tests.payables_writeoff_world import cli, inst, invoice, make, rt, seed_writeoff  # noqa: F401
 from plugins.receivables.tests.printing_support import need_poppler, pdf_text
-from tests.cli_runner import cli_invoker
 
-
-@pytest.fixture
-def rt(make):
-    return make()
-
-
-@pytest.fixture
-def cli(rt, database_url, tmp_path, monkeypatch):
-    return cli_invoker(rt, database_url, tmp_path, monkeypatch, ["payables"])
 
 
 def test_alter_annotate_and_delete(cli, rt):

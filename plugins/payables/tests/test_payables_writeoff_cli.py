@@ -8,18 +8,7 @@ import pytest
 
 from core.db import unit_of_work
 from plugins.payables.tests.payables_world import assert_books
-from plugins.payables.tests.payables_writeoff_world import inst, make, seed_writeoff  # noqa: F401
-from tests.cli_runner import cli_invoker
-
-
-@pytest.fixture
-def rt(make):
-    return make()
-
-
-@pytest.fixture
-def cli(rt, database_url, tmp_path, monkeypatch):
-    return cli_invoker(rt, database_url, tmp_path, monkeypatch, ["payables"])
+from plugins.payables.tests.payables_writeoff_world import cli, inst, make, rt, seed_writeoff  # noqa: F401
 
 
 def test_total_partial_and_reversal(cli, rt):
