@@ -11,13 +11,16 @@ Both open the kernel's bulk-action dialog (`core.web.pages.actions`) from the li
   service (status, approval, blocked carrier, protected period, …) is the record's blocker (red).
 - `payables.installment.reverse` ("Estornar baixa", permission "Estorno de Faturas"): motivo,
   data do estorno, "Mudar status para".
+- `payables.installment.alter` ("Alterar fatura a pagar", permission "Alteração/Exclusão de
+  faturas"): one installment; the fields of `alter.AlterRequest` (empty = unchanged) + an annotation;
+  `alter.check_changeable`'s refusals (not open, integrated, approved, blocked carrier) are blockers.
 """
 
 from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Optional
+from typing import Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
@@ -25,12 +28,14 @@ from sqlalchemy import select
 from core.actions import Action, Advice, Blocker
 from core.choices import Choices, choice_provider
 from core.errors import ValidationError
-from plugins.payables.models import Carrier, PayableInstallment
+from plugins.payables.alter import PERM_ALTER
+from plugins.payables.models import PAYMENT_FORM_LABELS, Carrier, PayableInstallment
 
 PERM_WRITE_OFF = "payables.invoice.write_off"
 PERM_REVERSE = "payables.invoice.reverse"
 WRITE_OFF = "payables.installment.write_off"
 REVERSE = "payables.installment.reverse"
+ALTER = "payables.installment.alter"
 CARRIERS = "payables.carriers"
 COST_CENTRES = "payables.cost_centres"
 PARTIAL = "baixa.parcial"
@@ -99,6 +104,71 @@ class ReverseParams(BaseModel):
     on: Optional[date] = Field(default=None, title="Data do estorno para lançamento na contabilidade",
                                description="Vazio: hoje.")
     situation: Optional[str] = Field(default=None, title="Mudar status para", max_length=30)
+
+
+class AlterParams(BaseModel):
+    """"Alterar Pagamento": empty fields stay as they are (names = the `quita pagar alterar` options)."""
+
+    model_config = ConfigDict(extra="ignore")
+    vencimento: Optional[date] = Field(default=None, title="Vencimento")
+    observacao: Optional[str] = Field(default=None, title="Observação da fatura", max_length=250)
+    numero: Optional[str] = Field(default=None, title="Número da fatura", max_length=20)
+    valor: Optional[Decimal] = Field(default=None, title="Valor (R$)", gt=0,
+                                     description="Novo valor: cancela o desmembramento e refaz o lançamento.")
+    portador: Optional[int] = Field(default=None, title="Portador", json_schema_extra={"choices": CARRIERS})
+    comprador: Optional[str] = Field(default=None, title="Comprador (CPF/CNPJ ou código)", max_length=20)
+    documento: Optional[str] = Field(default=None, title="Documento", max_length=20)
+    serie: Optional[str] = Field(default=None, title="Série", max_length=5)
+    forma_pagamento: Optional[Literal[tuple(PAYMENT_FORM_LABELS)]] = Field(  # type: ignore[valid-type]
+        default=None, title="Forma de pagamento", json_schema_extra={"labels": PAYMENT_FORM_LABELS})
+    observacao_padrao: Optional[str] = Field(default=None, title="Observação padrão", max_length=1000,
+                                             json_schema_extra={"widget": "textarea"})
+    pedido: Optional[str] = Field(default=None, title="Nº do pedido", max_length=20)
+    categoria: Optional[str] = Field(default=None, title="Categoria financeira", max_length=60)
+    conta_fluxo: Optional[int] = Field(default=None, title="Conta de fluxo de caixa",
+                                       json_schema_extra={"choices": "ledger.cash_accounts"})
+    historico: Optional[str] = Field(default=None, title="Histórico (código)", max_length=20)
+    conta_debito: Optional[str] = Field(default=None, title="Conta débito (só com novo histórico)", max_length=30)
+    conta_credito: Optional[str] = Field(default=None, title="Conta crédito (só com novo histórico)", max_length=30)
+    data: Optional[date] = Field(default=None, title="Data do novo lançamento (lançamento protegido)",
+                                 description="Só quando a data de lançamento está protegida. Vazio: hoje.")
+    anotacao: Optional[str] = Field(default=None, title="Anotação", max_length=50,
+                                    description="Até 50 caracteres: letras, números e espaços.")
+
+
+def _check_alter(ctx, records, params):
+    from plugins.payables.alter import check_changeable
+    from plugins.payables.settings import settings_of
+
+    cfg = settings_of(ctx.runtime)
+    out = []
+    for inst in records:
+        if len(records) > 1:
+            out.append(Blocker(inst.id, "alteracao.uma_fatura", "Selecione uma fatura só para alterar."))
+            continue
+        try:
+            check_changeable(ctx.session, cfg, ctx.user, inst)
+        except ValidationError as exc:
+            out.append(Blocker(inst.id, "alteracao.recusada", str(exc)))
+    return out
+
+
+def _run_alter(ctx, records, params):
+    from plugins.payables.alter import alter_invoice
+    from plugins.payables.annotations import add_annotation, check_annotation
+    from plugins.payables.tools_cli import alter_request_from_options
+
+    (inst,) = records
+    options = {**params.model_dump(), "criar_categoria": False, "vencimento": None, "portador": None, "valor": None}
+    req = alter_request_from_options(ctx.session, options, inst.company_id)  # the command line's mapping
+    for name, value in (("due_date", params.vencimento), ("carrier_id", params.portador), ("amount", params.valor)):
+        if value is not None:
+            setattr(req, name, value)
+    if params.anotacao:
+        check_annotation(params.anotacao)  # refused before anything is changed
+    alter_invoice(ctx.session, inst, req, runtime=ctx.runtime, user=ctx.user, on=params.data)
+    if params.anotacao:
+        add_annotation(ctx.session, inst, params.anotacao, user=ctx.user)
 
 
 def installment_action_names(runtime) -> list[str]:
@@ -200,6 +270,10 @@ ACTIONS = (
            check=_check_write_off, warn=_warn_write_off,
            description="Uma fatura: baixa individual (Valor pago vazio = total; menor = parcial, com nova fatura do "
                        "restante). Várias faturas: baixa em lote, sempre total."),
+    Action(ALTER, "Alterar fatura a pagar", PayableInstallment, PERM_ALTER, _run_alter, AlterParams,
+           check=_check_alter,
+           description="Uma fatura em aberto. Vencimento, observação e comprador de lançamento protegido: alterados "
+                       "no lugar; qualquer outro campo refaz o lançamento contábil (estorno + lançamento novo)."),
     Action(REVERSE, "Estornar baixa", PayableInstallment, PERM_REVERSE, _run_reverse, ReverseParams,
            check=_check_reverse,
            description="Estorna a baixa: contra-lançamento na data do estorno; a fatura volta a ficar em aberto "

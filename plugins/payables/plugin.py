@@ -8,7 +8,8 @@ Pagamento") `plugins.payables.writeoff` and the reversal ("Estornar Pagamento")
 `cashflow_web` (page /financeiro/fluxo-de-caixa, menu, permission), `cashflow_cli` (`quita cashflow`,
 `quita previsao-despesas`) and the "Previsão de despesas" document (`cashflow_models`). Pages: `web`
 (launch with preview, list "Faturas a pagar"), `panels` (customer-panel tabs of the party as supplier),
-`installment_actions` (kernel actions "Baixar fatura a pagar" / "Estornar baixa"). See README.md.
+`installment_actions` (kernel actions "Baixar fatura a pagar" / "Estornar baixa" / "Alterar fatura a
+pagar"), `approval` ("Aprovar fatura" / "Remover aprovação"). See README.md.
 """
 
 from pathlib import Path
@@ -49,6 +50,9 @@ def register_permissions(register):
 
     register(PERM_ALTER, "Alteração/Exclusão de faturas", "Contas a pagar")
     register(PERM_ALTER_INTEGRATED, "Alterar/excluir faturas integradas", "Contas a pagar")
+    from plugins.payables.approval import PERM_APPROVE
+
+    register(PERM_APPROVE, "Aprovação de faturas", "Contas a pagar")
     from plugins.payables.cashflow import PERM_CASHFLOW
 
     register(PERM_CASHFLOW, "Previsão de fluxo de caixa", "Tesouraria")
@@ -99,9 +103,10 @@ def register_actions(register):
     for action in ACTIONS:
         register(action)
     from plugins.payables.annotations import ACTIONS as ANNOTATE_ACTIONS
+    from plugins.payables.approval import ACTIONS as APPROVAL_ACTIONS
     from plugins.payables.delete import ACTIONS as DELETE_ACTIONS
 
-    for action in DELETE_ACTIONS + ANNOTATE_ACTIONS:  # Alterar/Excluir Pagamento
+    for action in DELETE_ACTIONS + ANNOTATE_ACTIONS + APPROVAL_ACTIONS:  # Alterar/Excluir Pagamento, aprovação
         register(action)
 
 

@@ -25,7 +25,7 @@ import typer
 
 from plugins.payables.cashflow_cli import _run as _in_unit_of_work  # work(session, runtime); refusal ⇒ code 2
 
-# option name ⇒ AlterRequest field (values passed as typed; dates and codes converted in _alter_request)
+# option name ⇒ AlterRequest field (values passed as typed; dates and codes converted in alter_request_from_options)
 _TEXT_OPTIONS = {"observacao": "note", "numero": "number", "valor": "amount", "documento": "document",
                  "serie": "series", "forma_pagamento": "payment_form", "observacao_padrao": "standard_note",
                  "pedido": "order_number", "categoria": "category"}
@@ -42,7 +42,10 @@ def _installment(s, empresa: Optional[str], code: int):
     return installment_by_code(s, _company_id(s, empresa), code)
 
 
-def _alter_request(s, o: dict, company_id: int):
+def alter_request_from_options(s, o: dict, company_id: int):
+    """An `AlterRequest` from the alteration's options by their pt-BR names (`quita pagar alterar`
+    and the "Alterar fatura a pagar" dialog): None/empty = no change; codes resolved to ids,
+    refusals name the field."""
     from core.ledger.models import AccountingTemplate
     from plugins.payables.alter import AlterRequest
     from plugins.payables.apportionment import account_by_code
@@ -122,7 +125,7 @@ def register(cli: typer.Typer) -> None:
 
         def work(s, rt):
             inst = _installment(s, empresa, fatura)
-            result = alter_invoice(s, inst, _alter_request(s, options, inst.company_id), runtime=rt,
+            result = alter_invoice(s, inst, alter_request_from_options(s, options, inst.company_id), runtime=rt,
                                    on=_optional_date(data, "on"))
             if anotacao:
                 add_annotation(s, inst, anotacao)

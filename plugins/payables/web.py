@@ -34,6 +34,8 @@ from core.errors import ValidationError
 from core.web.deps import current_user, require_permission
 from core.web.registry import MenuItem
 from core.web.templating import add_template_dir, render
+from plugins.payables.alter import PERM_ALTER
+from plugins.payables.approval import PERM_APPROVE
 from plugins.payables.installment_actions import PERM_REVERSE, PERM_WRITE_OFF, installment_action_names
 from plugins.payables.models import DUE_MODES, MAX_DEBIT_SPLITS, PAYMENT_FORMS, STATUSES
 
@@ -61,7 +63,7 @@ def _require_any(request: Request):
     from core.auth import has_permission
 
     user = current_user(request)
-    if not any(has_permission(user, p) for p in (PERM_LAUNCH, PERM_WRITE_OFF, PERM_REVERSE)):
+    if not any(has_permission(user, p) for p in (PERM_LAUNCH, PERM_WRITE_OFF, PERM_REVERSE, PERM_ALTER, PERM_APPROVE)):
         raise HTTPException(status_code=403, detail="Você não tem a permissão necessária: contas a pagar")
     return user
 
