@@ -133,7 +133,8 @@ def register(cli: typer.Typer) -> None:
 
 def _print_auto(r: dict) -> None:
     typer.echo(f"Conta {r['bank_account']}: {r['lines']} lançamentos a crédito livres; conciliados: {r['reconciled']} "
-               f"(faturas baixadas agora: {r['settled_now']}; já baixadas: {r['already_settled']}); com mais de um "
+               f"(faturas baixadas agora: {r['settled_now']}; já baixadas: {r['already_settled']}; transferências: "
+               f"{r['transfers']}); com mais de um "
                f"candidato (ver sugestões): {len(r['ambiguous_line_ids'])}; sem candidato: {r['unmatched']}")
     for line_id in r["ambiguous_line_ids"]:
         typer.echo(f"  lançamento {line_id}: mais de um candidato — quita conciliacao sugestoes --line {line_id}")
@@ -226,16 +227,19 @@ def register_conciliacao(cli: typer.Typer) -> None:
         line: int = typer.Option(..., "--line", help="Id do lançamento do extrato."),
         sem_automatica: bool = typer.Option(False, "--sem-automatica", help=(
             "Não permitir mais conciliação automática para este lançamento.")),
+        confirmar_par: bool = typer.Option(False, "--confirmar-par", help=(
+            "Transferência conciliada nas duas contas: desconciliar as duas.")),
         as_json: bool = typer.Option(False, "--json", help="Saída em JSON."),
     ):
         """Desconcilia o lançamento (faturas baixadas pelo conciliador voltam a ficar em aberto, com estorno)."""
         from plugins.reconciliation.reconcile import unreconcile
 
-        r = run(lambda s, rt: unreconcile(s, line, disable_auto=sem_automatica, runtime=rt).as_dict())
+        r = run(lambda s, rt: unreconcile(s, line, disable_auto=sem_automatica, confirm_pair=confirmar_par,
+                                          runtime=rt).as_dict())
         if as_json:
             typer.echo(json.dumps(r, ensure_ascii=False))
             return
-        typer.echo(f"Lançamento {line} desconciliado.")
+        typer.echo(f"Lançamento(s) {', '.join(map(str, r['line_ids']))} desconciliado(s).")
         if r["reopened_invoices"]:
             typer.echo(f"Faturas em aberto de novo (baixa estornada): {', '.join(map(str, r['reopened_invoices']))}")
         if r["restored_invoices"]:

@@ -9,10 +9,12 @@ not disabled) of a ledger bank account:
    invoice) and reconciled;
 2. settled invoice whose active, full settlement into that bank account has amount = line amount and
    payment date = line date (and is not reconciled yet) ⇒ reconciled;
-3. transfers with emission date and amount equal — TODO: there is no transfer model yet (issue 5,
-   "Transferências entre contas"); debit lines (payables, transfers) are left for suggestions/manual.
+3. transfer between accounts (`transfers.py`) emitted on the line's date with its amount, leaving the
+   account (debit line, −amount) or entering it (credit line, +amount), not reconciled on that
+   account yet ⇒ reconciled (`transfers.transfer_candidates_on`). Other debit lines (payables) are
+   left for the manual work and counted.
 
-Applied ONLY when exactly one candidate (open or settled invoice) exists for the line's (date,
+Applied ONLY when exactly one candidate (open or settled invoice, or transfer) exists for the line's (date,
 amount) and only one free line has that (date, amount): anything else is never guessed — the lines
 are "ambíguos" and get their suggestions stored (`suggestions.suggest`). Lines inside the company's
 protected period are not reconciled (the manual's alert, `reconcile.protection_alert`).
@@ -47,11 +49,13 @@ CHUNK = 500
 
 @dataclass(frozen=True)
 class Candidate:
-    """An invoice that matches a line: open (`settlement_id` None) or settled by `settlement_id`."""
+    """An invoice that matches a line: open (`settlement_id` None) or settled by `settlement_id`; or a
+    transfer (`transfer_id`, `invoice_id` None, `entry_id` its entry)."""
 
-    invoice_id: int
+    invoice_id: int | None
     settlement_id: int | None = None
     entry_id: int | None = None
+    transfer_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,7 @@ class AutoPlan:
     matches: list[tuple[FreeLine, Candidate]] = field(default_factory=list)
     ambiguous: list[FreeLine] = field(default_factory=list)   # 2+ candidates, or 2+ lines with the same key
     unmatched: int = 0
+    unmatched_debits: int = 0
 
 
 @dataclass
@@ -74,18 +79,19 @@ class AutoReport:
     lines: int = 0                       # free credit lines looked at
     settled: int = 0                     # open invoices settled and reconciled
     already_settled: int = 0             # settled invoices reconciled
+    transfers: int = 0                   # lines reconciled with a transfer between accounts
     ambiguous: list[int] = field(default_factory=list)
     unmatched: int = 0
     refused: list[tuple[int, str]] = field(default_factory=list)      # (line id, why settle_invoices refused)
     protected: list[int] = field(default_factory=list)
     alerts: list[str] = field(default_factory=list)
-    debits: int = 0                      # debit lines: no payables/transfers matching yet (TODO)
+    debits: int = 0                      # debit lines without a transfer candidate (no payables matching yet)
 
     def as_dict(self) -> dict:
         acc = self.bank_account
         return {"bank_account": f"{acc.code} - {acc.name}", "lines": self.lines,
-                "reconciled": self.settled + self.already_settled, "settled_now": self.settled,
-                "already_settled": self.already_settled, "ambiguous_line_ids": self.ambiguous,
+                "reconciled": self.settled + self.already_settled + self.transfers, "settled_now": self.settled,
+                "already_settled": self.already_settled, "transfers": self.transfers, "ambiguous_line_ids": self.ambiguous,
                 "unmatched": self.unmatched, "refused": [{"line_id": i, "message": m} for i, m in self.refused],
                 "protected_line_ids": self.protected, "alerts": self.alerts, "debits_skipped": self.debits}
 
@@ -139,17 +145,25 @@ def _candidates_on(session: Session, company_id: int, bank_account_id: int, day:
 
 
 def find_automatic(session: Session, bank_account: Account, lines: list[FreeLine]) -> AutoPlan:
-    """The manual's automatic matches of `lines` (credit lines), without writing anything."""
+    """The manual's automatic matches of `lines` (credit lines; debit lines only match transfers), without
+    writing anything."""
+    from plugins.reconciliation.transfers import transfer_candidates_on
+
     plan = AutoPlan()
     by_day: dict[date, list[FreeLine]] = defaultdict(list)
     for line in lines:
         by_day[line.posted_on].append(line)
     for day, day_lines in sorted(by_day.items()):
         per_amount = Counter(line.amount for line in day_lines)
-        found = _candidates_on(session, bank_account.company_id, bank_account.id, day, sorted(per_amount))
+        found = _candidates_on(session, bank_account.company_id, bank_account.id, day,
+                               sorted(a for a in per_amount if a > 0))
+        for amount, transfers in transfer_candidates_on(session, bank_account.id, day, list(per_amount)).items():
+            found[amount].extend(Candidate(None, None, entry_id, t_id) for t_id, entry_id in transfers)
         for line in day_lines:
             candidates = found.get(line.amount, [])
-            if not candidates:
+            if not candidates and line.amount < 0:
+                plan.unmatched_debits += 1
+            elif not candidates:
                 plan.unmatched += 1
             elif len(candidates) == 1 and per_amount[line.amount] == 1:
                 plan.matches.append((line, candidates[0]))
@@ -166,20 +180,19 @@ def reconcile_automatic(session: Session, bank_account: Account, *, runtime, use
 
     report = AutoReport(bank_account)
     lines = free_lines(session, bank_account.id, date_from=date_from, date_to=date_to, auto=True)
-    credits = [line for line in lines if line.amount > 0]
-    report.debits = len(lines) - len(credits)
     limit = protected_until(session, bank_account.company_id)
     if limit is not None:
-        inside = [line for line in credits if line.posted_on <= limit]
+        inside = [line for line in lines if line.posted_on <= limit]
         if inside:
             report.protected = [line.id for line in inside]
             report.alerts.append(protection_alert(limit, len(inside)))
-            credits = [line for line in credits if line.posted_on > limit]
-    report.lines = len(credits)
-    plan = find_automatic(session, bank_account, credits)
+            lines = [line for line in lines if line.posted_on > limit]
+    report.lines = sum(1 for line in lines if line.amount > 0)
+    plan = find_automatic(session, bank_account, lines)
     report.ambiguous, report.unmatched = [line.id for line in plan.ambiguous], plan.unmatched
+    report.debits = plan.unmatched_debits
     done: list[tuple[FreeLine, Candidate, bool]] = []  # (line, candidate, settled now)
-    to_settle = [(line, c) for line, c in plan.matches if c.settlement_id is None]
+    to_settle = [(line, c) for line, c in plan.matches if c.settlement_id is None and c.transfer_id is None]
     if to_settle:
         from plugins.receivables.settlement_batch import SettleRequest, settle_invoices
 
@@ -192,10 +205,11 @@ def reconcile_automatic(session: Session, bank_account: Account, *, runtime, use
                 report.refused.append((line.id, str(result)))
             else:
                 done.append((line, Candidate(c.invoice_id, result.settlement_id, result.entry_id), True))
-    done.extend((line, c, False) for line, c in plan.matches if c.settlement_id is not None)
+    done.extend((line, c, False) for line, c in plan.matches if c.settlement_id is not None or c.transfer_id)
     record_reconciliations(session, bank_account, done, origin=ORIGIN_AUTO, user=user)
     report.settled = sum(1 for _l, _c, now in done if now)
-    report.already_settled = len(done) - report.settled
+    report.transfers = sum(1 for _l, c, _n in done if c.transfer_id is not None)
+    report.already_settled = len(done) - report.settled - report.transfers
     if suggest and report.ambiguous:
         from plugins.reconciliation.suggestions import suggest as suggest_line
 
@@ -216,7 +230,8 @@ def record_reconciliations(session: Session, bank_account: Account, done: list[t
             for line, _c, _n in chunk]).scalars().all()
         session.execute(insert(ReconciliationItem), [
             {"reconciliation_id": rid, "invoice_id": c.invoice_id, "settlement_id": c.settlement_id,
-             "entry_id": c.entry_id, "amount": line.amount, "created_settlement": created}
+             "entry_id": c.entry_id, "amount": line.amount, "created_settlement": created,
+             "transfer_id": c.transfer_id}
             for rid, (line, c, created) in zip(ids, chunk)])
         session.execute(update(StatementLine.__table__).where(StatementLine.__table__.c.id == bindparam("lid"))
                         .values(reconciliation_id=bindparam("rid")),

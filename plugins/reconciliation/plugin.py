@@ -8,7 +8,8 @@ and `quita conciliacao auto | sugestoes | conciliar | desconciliar`, `bench.py` 
 add `quita bench ofx | matching`, `statement_web.py` the page "Extratos bancários (OFX)",
 `bank_accounts_web.py` the bank accounts list ("Conciliador bancário") and `reconciler_web.py` the
 reconciler page of one account (`reconciler_queries.py` its reads).
-User rules, batch credit, many × many and transfers are still to come (see README.md).
+`transfers.py` the transfers between accounts (`quita transferencia`, `transfers_cli.py`), matched by
+the automatic pass. User rules, batch credit and many × many are still to come (see README.md).
 """
 
 from pathlib import Path
@@ -29,9 +30,10 @@ def register_migrations(register):
 @hookimpl
 def register_cli_commands(cli):
     from core.bench import bench_group
-    from plugins.reconciliation import bench, cli as commands, matching_bench
+    from plugins.reconciliation import bench, cli as commands, matching_bench, transfers_cli
 
     commands.register(cli)
+    transfers_cli.register(cli)
     bench.register(bench_group(cli))
     matching_bench.register(bench_group(cli))
 

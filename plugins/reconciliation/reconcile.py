@@ -174,8 +174,10 @@ class UnreconcileReport:
                 "restored_invoices": self.restored_invoices, "untouched_invoices": self.untouched_invoices}
 
 
-def unreconcile(session: Session, line_id: int, *, disable_auto: bool = False, runtime, user=None) -> UnreconcileReport:
-    """Desconciliar (module docstring). Never commits."""
+def unreconcile(session: Session, line_id: int, *, disable_auto: bool = False, confirm_pair: bool = False, runtime,
+                user=None) -> UnreconcileReport:
+    """Desconciliar (module docstring). A reconciliation with a transfer goes to
+    `transfers.unreconcile_transfer_lines` (`confirm_pair`: also undo it on the other account). Never commits."""
     line = _locked_line(session, line_id)
     if line.reconciliation_id is None:
         raise ValidationError(f"O lançamento do extrato {line_label(line)} não está conciliado.", field="line_id")
@@ -185,6 +187,16 @@ def unreconcile(session: Session, line_id: int, *, disable_auto: bool = False, r
         raise ValidationError(f"A conciliação de {_fmt(rec.posted_on)} está dentro do período de proteção contábil "
                               f"(lançamentos até {_fmt(limit)} protegidos) e não pode ser desfeita; altere a data de "
                               "proteção.", field="line_id")
+    if session.scalar(select(ReconciliationItem.id).where(ReconciliationItem.reconciliation_id == rec.id,
+                                                          ReconciliationItem.transfer_id.is_not(None)).limit(1)):
+        from plugins.reconciliation.transfers import unreconcile_transfer_lines
+
+        report = UnreconcileReport(unreconcile_transfer_lines(session, rec, confirm_pair=confirm_pair,
+                                                              disable_auto=disable_auto, user=user))
+        audit.record(session, action="reconciliation.unreconcile", target_kind=AUDIT_KIND, target_id=line.id,
+                     user=user, before={"reconciliation_id": rec.id}, after=report.as_dict(), company_id=rec.company_id)
+        session.flush()
+        return report
     why = f"Desconciliação do lançamento do extrato {line_label(line)}"
     lines = list(session.scalars(select(StatementLine).where(StatementLine.reconciliation_id == rec.id)))
     report = UnreconcileReport([ln.id for ln in lines])

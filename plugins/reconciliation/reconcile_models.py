@@ -5,7 +5,8 @@
   (`undone_at`, `undone_by`). A statement line points at its current one
   (`StatementLine.reconciliation_id`, NULL = free).
 - `ReconciliationItem`: one object it matched — an invoice and the settlement that paid it, the
-  ledger entry of that settlement — and what the reconciler did to it, so unreconciling undoes
+  ledger entry of that settlement; or a transfer between accounts (`transfer_id`, `transfers.py`) —
+  and what the reconciler did to it, so unreconciling undoes
   exactly that: `created_settlement` (it settled the invoice: unreconcile reverses that settlement)
   and `replaced_settlement_id` (a divergent settlement it reversed to settle again at the
   statement's date and value: unreconcile settles the invoice again as it was, "retornam ao status
@@ -67,6 +68,8 @@ class ReconciliationItem(Base):
     amount: Mapped[Decimal] = mapped_column(Money, nullable=False)
     created_settlement: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     replaced_settlement_id: Mapped[int | None] = mapped_column(ForeignKey("receivables_settlement.id"))
+    # a transfer between accounts (transfers.py) instead of an invoice; `entry_id` is then its entry
+    transfer_id: Mapped[int | None] = mapped_column(ForeignKey("reconciliation_transfer.id"), index=True)
 
 
 class Suggestion(Base):

@@ -88,6 +88,22 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_reconciliation_statement_import_bank_account_id'), ['bank_account_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_reconciliation_statement_import_file_id'), ['file_id'], unique=False)
 
+    op.create_table('reconciliation_transfer_memory',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('company_id', sa.Integer(), nullable=False),
+    sa.Column('from_account_id', sa.Integer(), nullable=False),
+    sa.Column('to_account_id', sa.Integer(), nullable=False),
+    sa.Column('description', sa.String(length=255), nullable=False),
+    sa.Column('cost_centre_id', sa.Integer(), nullable=True),
+    sa.Column('saved_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['company_id'], ['company.id'], name=op.f('fk_reconciliation_transfer_memory_company_id_company')),
+    sa.ForeignKeyConstraint(['cost_centre_id'], ['ledger_cost_centre.id'], name=op.f('fk_reconciliation_transfer_memory_cost_centre_id_ledger_cost_centre')),
+    sa.ForeignKeyConstraint(['from_account_id'], ['ledger_account.id'], name=op.f('fk_reconciliation_transfer_memory_from_account_id_ledger_account')),
+    sa.ForeignKeyConstraint(['to_account_id'], ['ledger_account.id'], name=op.f('fk_reconciliation_transfer_memory_to_account_id_ledger_account')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_reconciliation_transfer_memory')),
+    sa.UniqueConstraint('user_id', 'company_id', name=op.f('uq_reconciliation_transfer_memory_user_id_company_id'))
+    )
     op.create_table('reconciliation_statement_line',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('bank_account_id', sa.Integer(), nullable=False),
@@ -119,6 +135,34 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_reconciliation_statement_line_import_id'), ['import_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_reconciliation_statement_line_reconciliation_id'), ['reconciliation_id'], unique=False)
 
+    op.create_table('reconciliation_transfer',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('company_id', sa.Integer(), nullable=False),
+    sa.Column('issued_on', sa.Date(), nullable=False),
+    sa.Column('amount', sa.BigInteger(), nullable=False),
+    sa.Column('from_account_id', sa.Integer(), nullable=False),
+    sa.Column('to_account_id', sa.Integer(), nullable=False),
+    sa.Column('description', sa.String(length=255), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('cost_centre_id', sa.Integer(), nullable=True),
+    sa.Column('entry_id', sa.Integer(), nullable=True),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('deleted_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('deleted_by', sa.Integer(), nullable=True),
+    sa.CheckConstraint('from_account_id <> to_account_id', name=op.f('ck_reconciliation_transfer_accounts_differ')),
+    sa.ForeignKeyConstraint(['company_id'], ['company.id'], name=op.f('fk_reconciliation_transfer_company_id_company')),
+    sa.ForeignKeyConstraint(['cost_centre_id'], ['ledger_cost_centre.id'], name=op.f('fk_reconciliation_transfer_cost_centre_id_ledger_cost_centre')),
+    sa.ForeignKeyConstraint(['entry_id'], ['ledger_entry.id'], name=op.f('fk_reconciliation_transfer_entry_id_ledger_entry')),
+    sa.ForeignKeyConstraint(['from_account_id'], ['ledger_account.id'], name=op.f('fk_reconciliation_transfer_from_account_id_ledger_account')),
+    sa.ForeignKeyConstraint(['to_account_id'], ['ledger_account.id'], name=op.f('fk_reconciliation_transfer_to_account_id_ledger_account')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_reconciliation_transfer'))
+    )
+    with op.batch_alter_table('reconciliation_transfer', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_reconciliation_transfer_company_id'), ['company_id'], unique=False)
+        batch_op.create_index('ix_reconciliation_transfer_issued_amount', ['issued_on', 'amount'], unique=False)
+
     op.create_table('reconciliation_item',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('reconciliation_id', sa.Integer(), nullable=False),
@@ -128,17 +172,20 @@ def upgrade() -> None:
     sa.Column('amount', sa.BigInteger(), nullable=False),
     sa.Column('created_settlement', sa.Boolean(), nullable=False),
     sa.Column('replaced_settlement_id', sa.Integer(), nullable=True),
+    sa.Column('transfer_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['entry_id'], ['ledger_entry.id'], name=op.f('fk_reconciliation_item_entry_id_ledger_entry')),
     sa.ForeignKeyConstraint(['invoice_id'], ['receivables_invoice.id'], name=op.f('fk_reconciliation_item_invoice_id_receivables_invoice')),
     sa.ForeignKeyConstraint(['reconciliation_id'], ['reconciliation_reconciliation.id'], name=op.f('fk_reconciliation_item_reconciliation_id_reconciliation_reconciliation')),
     sa.ForeignKeyConstraint(['replaced_settlement_id'], ['receivables_settlement.id'], name=op.f('fk_reconciliation_item_replaced_settlement_id_receivables_settlement')),
     sa.ForeignKeyConstraint(['settlement_id'], ['receivables_settlement.id'], name=op.f('fk_reconciliation_item_settlement_id_receivables_settlement')),
+    sa.ForeignKeyConstraint(['transfer_id'], ['reconciliation_transfer.id'], name=op.f('fk_reconciliation_item_transfer_id_reconciliation_transfer')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_reconciliation_item'))
     )
     with op.batch_alter_table('reconciliation_item', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_reconciliation_item_invoice_id'), ['invoice_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_reconciliation_item_reconciliation_id'), ['reconciliation_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_reconciliation_item_settlement_id'), ['settlement_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_reconciliation_item_transfer_id'), ['transfer_id'], unique=False)
 
     op.create_table('reconciliation_suggestion',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -171,17 +218,24 @@ def downgrade() -> None:
 
     op.drop_table('reconciliation_suggestion')
     with op.batch_alter_table('reconciliation_item', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_reconciliation_item_transfer_id'))
         batch_op.drop_index(batch_op.f('ix_reconciliation_item_settlement_id'))
         batch_op.drop_index(batch_op.f('ix_reconciliation_item_reconciliation_id'))
         batch_op.drop_index(batch_op.f('ix_reconciliation_item_invoice_id'))
 
     op.drop_table('reconciliation_item')
+    with op.batch_alter_table('reconciliation_transfer', schema=None) as batch_op:
+        batch_op.drop_index('ix_reconciliation_transfer_issued_amount')
+        batch_op.drop_index(batch_op.f('ix_reconciliation_transfer_company_id'))
+
+    op.drop_table('reconciliation_transfer')
     with op.batch_alter_table('reconciliation_statement_line', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_reconciliation_statement_line_reconciliation_id'))
         batch_op.drop_index(batch_op.f('ix_reconciliation_statement_line_import_id'))
         batch_op.drop_index('ix_reconciliation_statement_line_account_date')
 
     op.drop_table('reconciliation_statement_line')
+    op.drop_table('reconciliation_transfer_memory')
     with op.batch_alter_table('reconciliation_statement_import', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_reconciliation_statement_import_file_id'))
         batch_op.drop_index(batch_op.f('ix_reconciliation_statement_import_bank_account_id'))
