@@ -7,10 +7,12 @@ supplier's panel tabs). Screenshots in test-artifacts/payables_ui_*.png."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from browser.conftest import start_live_server  # the Chromium fixtures come from this folder's conftest.py
@@ -47,13 +49,12 @@ def test_launch_with_three_way_debit_split(page, pay_server, runtime, shot):
     form = page.locator("#launch-form")
 
     # the supplier search fills the select (the customer "Maria (cliente)" is not a supplier)
-    assert page.locator("#pay-fornecedor option").count() == 2  # "Selecione…" + the only supplier
-    with page.expect_response(lambda r: "/pagar/fornecedores" in r.url):
-        page.fill("#pay-fornecedor-busca", "Maria")
-    assert page.locator("#pay-fornecedor option").all_inner_texts() == ["Nenhum fornecedor encontrado"]
-    with page.expect_response(lambda r: "/pagar/fornecedores" in r.url):
-        page.fill("#pay-fornecedor-busca", "11.444.777")
-    assert page.locator("#pay-fornecedor").input_value() == str(w.supplier_id)  # the only match is selected
+    expect(page.locator("#pay-fornecedor option")).to_have_count(2)  # "Selecione…" + the only supplier
+    # (the response arrives before htmx swaps it in: wait for the page, not for the network)
+    page.fill("#pay-fornecedor-busca", "Maria")
+    expect(page.locator("#pay-fornecedor option")).to_have_text(["Nenhum fornecedor encontrado"])
+    page.fill("#pay-fornecedor-busca", "11.444.777")
+    expect(page.locator("#pay-fornecedor")).to_have_value(str(w.supplier_id))  # the only match is selected
     form.locator('input[name="emission_date"]').fill("2026-11-05")
     form.locator('input[name="launch_date"]').fill("2026-11-05")
     form.locator('input[name="document"]').fill("4512")
@@ -76,7 +77,7 @@ def test_launch_with_three_way_debit_split(page, pay_server, runtime, shot):
     assert _text(refusal) == ("A soma dos valores rateados entre as contas débito deverão ser igual ao valor total da "
                               "fatura. Soma das contas débito: R$ 900,00; valor da fatura: R$ 1.000,00.")
     assert page.locator("#launch-preview").count() == 0
-    assert page.locator("#pay-splits").get_attribute("class").endswith("has-error")
+    expect(page.locator("#pay-splits")).to_have_class(re.compile(r"\bhas-error\b"))
     # what was typed stays in the form
     assert page.locator('input[name="split_amount_2"]').input_value() == "300,00"
     assert page.locator("#pay-fornecedor").input_value() == str(w.supplier_id)
