@@ -12,23 +12,12 @@ from core.db import unit_of_work
 from core.errors import ValidationError
 from core.ledger.models import JournalEntry
 from core.models.company import Company
-from core.runtime import bootstrap
 from plugins.payables.apportionment import SPLIT_LIMIT_ALERT, SPLIT_REPEATED_ALERT, SPLIT_SUM_ALERT
 from plugins.payables.launch import launch_invoice, preview_launch
 from plugins.payables.models import FinancialCategory, PayableInstallment, PayableInvoice
-from plugins.payables.tests.payables_world import D, assert_books, make_runtime, seed
-from tests.worldkit import entry_lines, runtime_maker
-
-
-@pytest.fixture
-def make(database_url):
-    with runtime_maker(bootstrap) as m:
-        yield lambda **settings: make_runtime(m, database_url, **settings)
-
-
-@pytest.fixture
-def rt(make):
-    return make()
+from plugins.payables.tests.payables_world import D, assert_books, seed
+from plugins.payables.tests.payables_writeoff_world import make, rt  # noqa: F401 (fixtures)
+from tests.worldkit import entry_lines
 
 
 def _counts(s):

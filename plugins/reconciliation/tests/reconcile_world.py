@@ -8,18 +8,21 @@ import dataclasses
 from datetime import date
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import select
 
 from core.db import unit_of_work
 from core.models.company import Company
 from core.parties.models import Party
+from core.runtime import bootstrap
 from plugins.receivables.models import Invoice
 from plugins.receivables.settlement import settle_invoice
 from plugins.receivables.tests.invoice_world import add_invoice
 from plugins.reconciliation.models import StatementLine
 from plugins.reconciliation.statement_import import import_statement
 from plugins.reconciliation.tests.ofx_files import sgml, stmtrs, stmttrn
-from tests.worldkit import add_accounts
+from tests.conftest import make_config
+from tests.worldkit import add_accounts, runtime_maker
 
 D = Decimal
 ENABLED = ["receivables", "reconciliation"]
@@ -89,3 +92,10 @@ def import_lines(w: World, *txns: tuple[str, str, str], bank_id: int | None = No
 def protect(w: World, until: date | None) -> None:
     with unit_of_work() as s:
         s.get(Company, w.company_id).protect_before = until
+
+
+@pytest.fixture
+def rt(database_url):
+    """The reconciliation tests' runtime (receivables + reconciliation with the world's accounts)."""
+    with runtime_maker(bootstrap) as make:
+        yield make(make_config(database_url, enabled=ENABLED, plugin_settings=SETTINGS))

@@ -12,7 +12,6 @@ from sqlalchemy import select
 from core.db import unit_of_work
 from core.errors import ValidationError
 from core.ledger.models import JournalEntry
-from core.runtime import bootstrap
 from plugins.receivables.models import Invoice
 from plugins.receivables.settlement import active_settlement
 from plugins.receivables.settlement_models import Settlement
@@ -20,19 +19,12 @@ from plugins.reconciliation.models import StatementLine
 from plugins.reconciliation.reconcile import reconcile_line, unreconcile
 from plugins.reconciliation.reconcile_models import Reconciliation
 from plugins.reconciliation.statement_import import delete_line
-from plugins.reconciliation.tests.reconcile_world import (ENABLED, SETTINGS, D, import_lines, invoice, number_of,
-                                                          protect, seed, settle)
+from plugins.reconciliation.tests.reconcile_world import (  # noqa: F401 (rt: fixture)
+    D, ENABLED, import_lines, invoice, number_of, protect, rt, seed, SETTINGS, settle)
 from tests.cli_runner import cli_invoker
-from tests.conftest import make_config
-from tests.worldkit import entry_lines, runtime_maker
+from tests.worldkit import entry_lines
 
 DUE = date(2026, 12, 10)
-
-
-@pytest.fixture
-def rt(database_url):
-    with runtime_maker(bootstrap) as make:
-        yield make(make_config(database_url, enabled=ENABLED, plugin_settings=SETTINGS))
 
 
 @pytest.fixture

@@ -6,11 +6,9 @@ from __future__ import annotations
 
 from datetime import date
 
-import pytest
 
 from core.db import unit_of_work
 from core.ledger.models import Account
-from core.runtime import bootstrap
 from plugins.reconciliation.models import StatementLine
 from plugins.reconciliation.reconcile import reconcile_line
 from plugins.reconciliation.reconciler_queries import (SearchFilters, bank_account_rows, default_period, header,
@@ -18,18 +16,10 @@ from plugins.reconciliation.reconciler_queries import (SearchFilters, bank_accou
                                                        totals)
 from plugins.reconciliation.statement_import import delete_line
 from plugins.reconciliation.suggestions import suggest
-from plugins.reconciliation.tests.reconcile_world import (ENABLED, SETTINGS, D, import_lines, invoice, number_of,
-                                                          protect, seed, settle)
-from tests.conftest import make_config
-from tests.worldkit import runtime_maker
+from plugins.reconciliation.tests.reconcile_world import (  # noqa: F401 (rt: fixture)
+    D, import_lines, invoice, number_of, protect, rt, seed, settle)
 
 DUE = date(2026, 12, 10)
-
-
-@pytest.fixture
-def rt(database_url):
-    with runtime_maker(bootstrap) as make:
-        yield make(make_config(database_url, enabled=ENABLED, plugin_settings=SETTINGS))
 
 
 def test_percent_rounds_to_one_place_and_is_zero_without_lines():

@@ -9,29 +9,19 @@ from __future__ import annotations
 import re
 from datetime import date
 
-import pytest
 from fastapi.testclient import TestClient
 
 from core.db import unit_of_work
-from core.runtime import bootstrap
 from core.web.app import create_app
 from plugins.receivables.models import Invoice
 from plugins.reconciliation.models import StatementLine
 from plugins.reconciliation.tests.ofx_files import sgml, stmtrs, stmttrn
-from plugins.reconciliation.tests.reconcile_world import (ENABLED, SETTINGS, import_lines, invoice, number_of, protect,
-                                                          seed)
+from plugins.reconciliation.tests.reconcile_world import (  # noqa: F401 (rt: fixture)
+    import_lines, invoice, number_of, protect, rt, seed)
 from tests.browser.uisupport import add_user, login
-from tests.conftest import make_config
-from tests.worldkit import runtime_maker
 
 HX = {"HX-Request": "true"}
 DUE = date(2026, 12, 10)
-
-
-@pytest.fixture
-def rt(database_url):
-    with runtime_maker(bootstrap) as make:
-        yield make(make_config(database_url, enabled=ENABLED, plugin_settings=SETTINGS))
 
 
 def ofx(*txns: tuple[str, str, str]) -> bytes:

@@ -7,11 +7,9 @@ from __future__ import annotations
 import json
 from datetime import date
 
-import pytest
 from sqlalchemy import select
 
 from core.db import unit_of_work
-from core.runtime import bootstrap
 from plugins.receivables.models import Invoice
 from plugins.receivables.settlement import active_settlement
 from plugins.receivables.settlement_models import Settlement
@@ -19,18 +17,10 @@ from plugins.reconciliation.models import StatementLine
 from plugins.reconciliation.reconcile import accept_suggestion, unreconcile
 from plugins.reconciliation.reconcile_models import Reconciliation, ReconciliationItem, Suggestion
 from plugins.reconciliation.suggestions import stored_suggestions, suggest, value_window
-from plugins.reconciliation.tests.reconcile_world import (CPF, ENABLED, SETTINGS, D, import_lines, invoice, number_of,
-                                                          seed, settle)
-from tests.conftest import make_config
-from tests.worldkit import runtime_maker
+from plugins.reconciliation.tests.reconcile_world import (  # noqa: F401 (rt: fixture)
+    CPF, D, import_lines, invoice, number_of, rt, seed, settle)
 
 DAY = date(2026, 12, 15)
-
-
-@pytest.fixture
-def rt(database_url):
-    with runtime_maker(bootstrap) as make:
-        yield make(make_config(database_url, enabled=ENABLED, plugin_settings=SETTINGS))
 
 
 def suggestions(rt, line_id: int) -> list[dict]:
