@@ -12,6 +12,8 @@ PostgreSQL: psycopg 3; row locks where counters need them.
 from __future__ import annotations
 
 from contextlib import contextmanager
+from datetime import date
+from decimal import Decimal
 from typing import Callable, Iterator
 
 from sqlalchemy import Engine, create_engine, event, text
@@ -100,3 +102,62 @@ def get_or_not_found(session: Session, cls, record_id, message: str):
     if obj is None:
         raise NotFound(message)
     return obj
+
+
+# --- bulk inserts ----------------------------------------------------------------------------------
+
+def insert_rows(session: Session, table, rows: list[dict]) -> None:
+    """INSERT many rows of `table` (dicts with the same keys, every value given: no Python-side
+    defaults, no RETURNING) through the driver — `executemany`, or COPY on PostgreSQL (psycopg) —
+    each value converted by its column's own type (Money → centavos, JSON, dates…): what
+    `session.execute(table.insert(), rows)` writes, without SQLAlchemy's per-row parameter
+    bookkeeping (≈ 40 % of the cost of inserting the 100,000 audit entries or retorno items of a bank
+    file) nor, on PostgreSQL, a statement per row. Runs in the session's transaction."""
+    if not rows:
+        return
+    conn = session.connection()
+    dialect = conn.dialect
+    keys = list(rows[0])
+    compiled = table.insert().compile(dialect=dialect, column_keys=keys)
+    names = list(compiled.positiontup) if compiled.positional else list(compiled.binds)
+    if sorted(names) != sorted(keys):  # bind names other than the column keys: the ordinary way
+        session.execute(table.insert(), rows)
+        return
+    columns = []  # converted column by column (map/zip run in C), not value by value
+    for key in names:
+        fn = table.c[key].type.dialect_impl(dialect).bind_processor(dialect)
+        values = [row[key] for row in rows]
+        columns.append(values if fn is None else list(map(_once_per_value(fn), values)))
+    if dialect.driver == "psycopg":  # PostgreSQL: COPY, one stream instead of a statement per row
+        quote = dialect.identifier_preparer.quote
+        target = f"{dialect.identifier_preparer.format_table(table)} ({', '.join(quote(table.c[k].name) for k in names)})"
+        with conn.connection.driver_connection.cursor() as cursor, cursor.copy(f"COPY {target} FROM STDIN") as copy:
+            for values in zip(*columns):
+                copy.write_row(values)
+        return
+    if compiled.positional:
+        params = list(zip(*columns))
+    else:
+        params = [dict(zip(names, values)) for values in zip(*columns)]
+    conn.exec_driver_sql(compiled.string, params)
+
+
+def _once_per_value(convert):
+    """`convert` run once per distinct Decimal or date of a column (a bank file repeats its amounts
+    and dates; both are immutable and the conversions depend only on the value). Other types —
+    floats and bools included, which compare equal to numbers but must reach `convert` (it refuses
+    them) — always go through `convert`."""
+    seen: dict = {}
+
+    def converted(value):
+        if type(value) is not Decimal and type(value) is not date:
+            return convert(value)
+        found = seen.get(value, _MISSING)
+        if found is _MISSING:
+            found = seen[value] = convert(value)
+        return found
+
+    return converted
+
+
+_MISSING = object()

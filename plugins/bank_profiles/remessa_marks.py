@@ -87,12 +87,11 @@ def transmitir(session: Session, remessa_id: int, *, user=None, now: datetime | 
     now = now or utcnow()
     r = _remessa(session, remessa_id)
     _require_generated(r, _("marcada como transmitida"))
-    items = session.scalars(select(RemessaItem).where(RemessaItem.remessa_id == r.id, RemessaItem.tipo == ENTRADA,
-                                                      RemessaItem.liberado_em.is_(None)))
-    for item in items:
-        inv = session.get(Invoice, item.invoice_id)
-        if not inv.remessa_transmitted and inv.status != INVOICE_REMOVED:
-            set_remessa_mark(session, inv, True, user=user, now=now)
+    entradas = (select(RemessaItem.invoice_id).where(RemessaItem.remessa_id == r.id, RemessaItem.tipo == ENTRADA,
+                                                    RemessaItem.liberado_em.is_(None)))
+    for inv in session.scalars(select(Invoice).where(Invoice.id.in_(entradas), Invoice.remessa_transmitted.is_(False),
+                                                     Invoice.status != INVOICE_REMOVED).order_by(Invoice.id)):
+        set_remessa_mark(session, inv, True, user=user, now=now)  # one query for the file's invoices
     r.estado, r.estado_em, r.estado_por = TRANSMITIDA, now, username(user)
     session.flush()
     return r

@@ -530,7 +530,7 @@ def _apply_range(session: Session, import_id: int, start: int, end: int, *, user
                                                                                                m=prior.message)
     _count(imp, items)
     if items:  # one bulk INSERT, not one per título
-        from plugins.receivables.settlement_batch import insert_rows
+        from core.db import insert_rows
 
         insert_rows(session, RetornoItem.__table__, [vars(item) for item, _t in items])
     imp.processados += len(titulos)

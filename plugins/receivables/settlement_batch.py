@@ -45,7 +45,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from core import audit
-from core.db import after_commit
+from core.db import after_commit, insert_rows
 from core.errors import ValidationError
 from core.i18n import _
 from core.ledger.services import LineSpec, post_entry, protected_until, protection_message
@@ -308,60 +308,3 @@ def _post_entries(session: Session, accepted: list, banks: dict, *, user, runtim
         for _invoice, _parts, k in members:
             entry_of[k] = entry.id
     return entry_of
-
-
-def insert_rows(session: Session, table, rows: list[dict]) -> None:
-    """INSERT many rows of `table` (dicts with the same keys, every value given: no Python-side
-    defaults, no RETURNING) through the driver — `executemany`, or COPY on PostgreSQL (psycopg) —
-    each value converted by its column's own type (Money → centavos, JSON, dates…): what
-    `session.execute(table.insert(), rows)` writes, without SQLAlchemy's per-row parameter
-    bookkeeping (≈ 40 % of the cost of inserting the 100,000 audit entries or retorno items of a bank
-    file) nor, on PostgreSQL, a statement per row. Runs in the session's transaction."""
-    if not rows:
-        return
-    conn = session.connection()
-    dialect = conn.dialect
-    keys = list(rows[0])
-    compiled = table.insert().compile(dialect=dialect, column_keys=keys)
-    names = list(compiled.positiontup) if compiled.positional else list(compiled.binds)
-    if sorted(names) != sorted(keys):  # bind names other than the column keys: the ordinary way
-        session.execute(table.insert(), rows)
-        return
-    columns = []  # converted column by column (map/zip run in C), not value by value
-    for key in names:
-        fn = table.c[key].type.dialect_impl(dialect).bind_processor(dialect)
-        values = [row[key] for row in rows]
-        columns.append(values if fn is None else list(map(_once_per_value(fn), values)))
-    if dialect.driver == "psycopg":  # PostgreSQL: COPY, one stream instead of a statement per row
-        quote = dialect.identifier_preparer.quote
-        target = f"{dialect.identifier_preparer.format_table(table)} ({', '.join(quote(table.c[k].name) for k in names)})"
-        with conn.connection.driver_connection.cursor() as cursor, cursor.copy(f"COPY {target} FROM STDIN") as copy:
-            for values in zip(*columns):
-                copy.write_row(values)
-        return
-    if compiled.positional:
-        params = list(zip(*columns))
-    else:
-        params = [dict(zip(names, values)) for values in zip(*columns)]
-    conn.exec_driver_sql(compiled.string, params)
-
-
-def _once_per_value(convert):
-    """`convert` run once per distinct Decimal or date of a column (a bank file repeats its amounts
-    and dates; both are immutable and the conversions depend only on the value). Other types —
-    floats and bools included, which compare equal to numbers but must reach `convert` (it refuses
-    them) — always go through `convert`."""
-    seen: dict = {}
-
-    def converted(value):
-        if type(value) is not Decimal and type(value) is not date:
-            return convert(value)
-        found = seen.get(value, _MISSING)
-        if found is _MISSING:
-            found = seen[value] = convert(value)
-        return found
-
-    return converted
-
-
-_MISSING = object()
