@@ -55,9 +55,9 @@ browser:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; fi
 
+# The two suites run side by side (one per core); each one's output is printed whole when it ends.
 test: install browser
-	$(MAKE) test-sqlite
-	$(MAKE) test-postgres
+	$(MAKE) -j2 --output-sync=target test-sqlite test-postgres
 
 test-sqlite:
 	QUITA_TEST_DATABASE_URL=sqlite $(PY) -m pytest -q -p no:cacheprovider

@@ -100,14 +100,18 @@ def test_disabled_example_contributes_nothing_and_keeps_its_table(runtimes):
 def test_installing_the_package_registers_it_and_config_turns_it_off(tmp_path):
     """pip-install the example package, then a fresh `quita` process finds it through its entry
     point when enabled in quita.toml, and contributes nothing from it when it is not."""
+    import fcntl
     import json
     import subprocess
     import sys
     from pathlib import Path
 
     package = Path(__file__).resolve().parent.parent / "examples" / "quita-plugin-example"
-    pip = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation",
-                          "-e", str(package)], capture_output=True, text=True)
+    # `make test` runs the SQLite and PostgreSQL suites at the same time in one virtualenv: one pip at a time.
+    with open(Path(sys.prefix) / ".quita-test-pip.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        pip = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation",
+                              "-e", str(package)], capture_output=True, text=True)
     assert pip.returncode == 0, pip.stderr
 
     def plugins(enabled: list[str]) -> dict:
