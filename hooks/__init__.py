@@ -25,8 +25,8 @@ PROJECT = "quita"
 hookspec = pluggy.HookspecMarker(PROJECT)
 hookimpl = pluggy.HookimplMarker(PROJECT)
 
-from hooks import events, guards, receivables, registration  # noqa: E402  (the markers must exist first)
+from hooks import events, guards, receivables, reconciliation, registration  # noqa: E402  (the markers must exist first)
 
-SPEC_MODULES = (registration, guards, events, receivables)
+SPEC_MODULES = (registration, guards, events, receivables, reconciliation)
 
 __all__ = ["hookimpl", "hookspec", "PROJECT", "SPEC_MODULES"]

@@ -209,6 +209,27 @@ def on_invoice_created(invoice, ctx):
 
 
 @hookspec
+def on_invoices_issued(invoice_ids, ctx):
+    """The monthly billing issued invoices: one call per billing chunk, after the chunk's invoices,
+    charges, ledger postings and `on_invoice_created` calls.
+
+    Arguments: `invoice_ids: list[int]` — the invoices the chunk created, ascending (their numbers
+    follow the same order); `ctx` — `core.actions.ActionContext` whose `session` is the chunk's
+    unit of work (user None: the system; `now`, `runtime`).
+    Returns: None, or a `dict[str, int]` of pt-BR summary lines for the billing run (e.g.
+    `{"Documentos fiscais gerados": 480}`): `receivables` sums them over the chunks into the job
+    summary (`billing.job_summary(...)["extra"]`) and shows them in the run's result.
+    Calls: every enabled plugin (not firstresult), once per chunk that created invoices
+    (not called when none was created); skipped entirely when no plugin implements it.
+    Transaction: inside the chunk's unit of work — an implementation may write through
+    `ctx.session` (e.g. `fiscal_nf2122` draws the notes' numbers, so a chunk rolled back gives them
+    back with its invoices), must not commit. An exception rolls the whole chunk back (it is retried
+    by `core.jobs`): an implementation that must not cost the billing catches its own errors (the
+    fiscal plugin uses a SAVEPOINT per invoice and records the reason).
+    """
+
+
+@hookspec
 def on_invoice_removed(invoice_id, reason, ctx):
     """An invoice was removed (moved to "Faturas que foram excluídas") and the removal committed.
 
@@ -236,6 +257,24 @@ def after_settle(invoice_id, settlement_id, ctx):
     the others.
     Transaction: after commit, outside any unit of work — open a new one to touch the database.
     An exception does not undo the settlement.
+    """
+
+
+@hookspec
+def before_reverse(session, invoice, settlement, ctx):
+    """A settlement is about to be reversed (estorno): refuse it, or update what depends on it.
+
+    Arguments: `session` — the reversal's unit of work; `invoice` — the
+    `plugins.receivables.models.Invoice`; `settlement` — the `Settlement` being reversed (still
+    active); `ctx` — `core.actions.ActionContext` (user, company_id, now, justification, runtime).
+    Returns: ignored. Raise `core.errors.ValidationError` (pt-BR message naming the invoice) to
+    refuse the reversal, e.g. reconciliation: "A fatura 42 foi conciliada em lote no Conciliador
+    Bancário: faturas conciliadas em lote não podem ser estornadas.".
+    Calls: every enabled plugin (not firstresult), by `receivables.settlement.reverse_settlement`
+    after its own checks (blockers, protection date, account) and before anything is written.
+    Transaction: inside the reversal's unit of work; an implementation may write in `session`
+    (reconciliation frees the statement line reconciled with the settlement) and must not commit;
+    raising undoes the whole reversal with the caller's unit of work.
     """
 
 

@@ -31,6 +31,8 @@ PERM_CANCEL = "fiscal_nf2122.document.cancel"
 PERM_ANNUL = "fiscal_nf2122.document.annul"
 EDIT_INFO = "fiscal_nf2122.document.edit_info"
 PERM_READ = "fiscal_nf2122.document.read"
+TRANSMIT = "fiscal_nf2122.nfcom.transmit"
+CONTINGENCY = "fiscal_nf2122.nfcom.contingency"
 PERMISSIONS = {
     PERM_READ: ("Ver documentos fiscais (NF 21/22) e seu histórico", "Documentos fiscais"),
     PERM_GENERATE: ("Gerar documentos fiscais (NF 21/22) das faturas", "Documentos fiscais"),
@@ -107,6 +109,55 @@ def _run_edit_info(ctx, docs, params):
         edit_observations(ctx.session, d, **params.model_dump())
 
 
+class ContingencyParams(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    justificativa: str = Field(title="Justificativa da contingência", min_length=15, max_length=256,
+                               description="Vai no xJust da NFCom (15 a 256 caracteres).")
+
+
+def _nfcom_blockers(ctx, docs, states: tuple[str, ...], code: str) -> list[Blocker]:
+    from plugins.fiscal_nf2122.nfcom_docs import ESTADO_LABELS, nfcom_of
+
+    out = []
+    for d in docs:
+        nf = nfcom_of(ctx.session, d) if d.model == 62 else None
+        if nf is None:
+            out.append(Blocker(d.id, code, _("{doc} não é uma NFCom.").format(doc=d.title)))
+        elif nf.estado not in states:
+            out.append(Blocker(d.id, code, _("{doc} está {e}.").format(doc=d.title, e=ESTADO_LABELS[nf.estado].lower())))
+    return out
+
+
+def _check_transmit(ctx, docs, params):
+    from plugins.fiscal_nf2122.nfcom_docs import TRANSMISSIBLE
+
+    return _nfcom_blockers(ctx, docs, TRANSMISSIBLE, "fiscal_nf2122.nao_transmite")
+
+
+def _run_transmit(ctx, docs, params):
+    from plugins.fiscal_nf2122 import nfcom_docs
+
+    settings = settings_of(ctx.runtime)
+    clients = nfcom_docs.client_factory(settings)
+    for d in sorted(docs, key=lambda d: d.id):
+        nfcom_docs.transmit(ctx.session, d.id, clients(nfcom_docs.company_of(ctx.session, d)), settings=settings,
+                            now=ctx.now)
+
+
+def _check_contingency(ctx, docs, params):
+    from plugins.fiscal_nf2122.models import NFCOM_AGUARDANDO
+
+    return _nfcom_blockers(ctx, docs, (NFCOM_AGUARDANDO,), "fiscal_nf2122.nao_contingencia")
+
+
+def _run_contingency(ctx, docs, params):
+    from plugins.fiscal_nf2122.nfcom_docs import enter_contingency
+
+    settings = settings_of(ctx.runtime)
+    for d in docs:
+        enter_contingency(ctx.session, d, params.justificativa, settings, now=ctx.now)
+
+
 def actions() -> tuple[Action, ...]:
     from plugins.receivables.models import Invoice
 
@@ -122,6 +173,15 @@ def actions() -> tuple[Action, ...]:
                confirm="Tem certeza que deseja anular o documento?", check=_check_annul,
                description="Somente a última nota da série, modelo 21/22, ainda não entregue nem incluída em "
                            "arquivo do período. O sequencial volta: a próxima nota terá o mesmo número."),
+        Action(TRANSMIT, "Transmitir NFCom", FiscalDocument, PERM_GENERATE, _run_transmit, check=_check_transmit,
+               confirm="Transmitir a(s) NFCom ao autorizador?",
+               description="Envia a NFCom (aguardando, em contingência ou rejeitada depois de corrigida) ao "
+                           "autorizador. Falha de comunicação fica registrada; a nota pode seguir em contingência."),
+        Action(CONTINGENCY, "Emitir NFCom em contingência", FiscalDocument, PERM_GENERATE, _run_contingency,
+               ContingencyParams, check=_check_contingency,
+               confirm="Emitir a NFCom em contingência off-line (tpEmis 2)?",
+               description="Nova chave com tpEmis 2 e QR Code assinado; imprima e transmita até o fim do "
+                           "próximo dia útil."),
         Action(EDIT_INFO, "Editar informações do documento fiscal", FiscalDocument, PERM_GENERATE, _run_edit_info,
                EditInfoParams, check=_check_edit_info,
                description="Observações 1 e 2 vêm do cadastro do cliente, 3 da competência e 4 do contrato; "

@@ -1,5 +1,8 @@
 """`quita bench conv115 --documents N [--json]`: write and then check the Convênio 115 file set of
-N synthetic documents (2 items each, pure layer: no database), timing both steps."""
+N synthetic documents (2 items each, pure layer: no database), timing both steps.
+
+`quita bench fiscal-gerar --invoices N [--database URL] [--chunk-size K] [--json]`: N invoices
+billed on a fresh database, then the bulk job "Gerar todos" timed (notes/s)."""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ import json
 import time
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Optional
 
 import typer
 
@@ -60,6 +64,8 @@ def bench_conv115(n: int) -> dict:
 
 
 def register(bench: typer.Typer) -> None:
+    register_fiscal_generate(bench)  # quita bench fiscal-gerar (below)
+
     @bench.command("conv115")
     def bench_conv115_cmd(
         documents: int = typer.Option(100_000, "--documents", min=1, help="Documentos sintéticos (2 itens cada)."),
@@ -76,3 +82,62 @@ def register(bench: typer.Typer) -> None:
                    f"{r['errors']} erro(s), {r['warnings']} aviso(s)")
         typer.echo(f"CPU deste processo: geração {r['write_cpu_s']} s, validação {r['check_cpu_s']} s "
                    f"(o resto do relógio é espera pela máquina)")
+
+
+# --- quita bench fiscal-gerar ---------------------------------------------------------------------
+
+def bench_fiscal_generate(n: int, url: str | None = None, chunk_size: int = 500) -> dict:
+    """N contracts billed (not timed: receivables' own benchmark), then TIMED: the bulk job "Gerar
+    todos" (`bulk.py`: plan, chunk claims, request + efetivação of each note with items, numbers,
+    MD5, log rows) run in this process, as `quita fiscal gerar --todas` does."""
+    import tempfile
+    from pathlib import Path
+
+    from sqlalchemy import func, select
+
+    from core.db import unit_of_work
+    from plugins.fiscal_nf2122 import bulk
+    from plugins.fiscal_nf2122.models import FiscalDocument
+    from plugins.receivables.bench import load_contracts, migrated_runtime
+    from plugins.receivables.billing import run_billing
+
+    with tempfile.TemporaryDirectory() as tmp:
+        url = url or f"sqlite:///{Path(tmp) / 'bench-fiscal.db'}"
+        rt = migrated_runtime(url, enabled=("receivables", "fiscal_nf2122"))
+        try:
+            load_contracts(rt, n)
+            invoices = run_billing(rt, "2026-12", chunk_size=5000)["invoices_created"]
+            t0, c0 = time.perf_counter(), time.process_time()
+            with unit_of_work(rt.engine) as s:
+                job_id = bulk.submit_generation(s, rt, chunk_size=chunk_size, user="bench").id
+            bulk.work_job(rt, job_id)
+            seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
+            with unit_of_work(rt.engine, readonly=True) as s:
+                p = bulk.progress(s, job_id)
+                numbers = s.execute(select(func.count(), func.min(FiscalDocument.number),
+                                           func.max(FiscalDocument.number))).one()
+        finally:
+            rt.dispose()
+    return {"invoices": invoices, "notes": numbers[0], "first_number": numbers[1], "last_number": numbers[2],
+            "failed": p["failed"], "status": p["status"], "seconds": round(seconds, 3), "cpu_s": round(cpu, 3),
+            "notes_per_s": round(numbers[0] / seconds, 1) if seconds else None,
+            "database": url.split(":", 1)[0], "chunk_size": chunk_size}
+
+
+def register_fiscal_generate(bench: typer.Typer) -> None:
+    @bench.command("fiscal-gerar")
+    def bench_fiscal_generate_cmd(
+        invoices: int = typer.Option(20_000, "--invoices", min=1, help="Faturas (uma por contrato faturado)."),
+        database: Optional[str] = typer.Option(None, "--database", help="URL de um banco vazio (padrão: SQLite temporário)."),
+        chunk_size: int = typer.Option(500, "--chunk-size", min=1, help="Faturas por parte da tarefa."),
+        as_json: bool = typer.Option(False, "--json", help="Saída em JSON."),
+    ):
+        """Mede "Gerar todos" (documentos fiscais das faturas pendentes, em tarefa) num banco novo."""
+        r = bench_fiscal_generate(invoices, database, chunk_size)
+        if as_json:
+            typer.echo(json.dumps(r))
+            return
+        typer.echo(f"Gerar todos ({r['database']}, partes de {r['chunk_size']}): {r['notes']} notas de "
+                   f"{r['invoices']} faturas em {r['seconds']} s — {r['notes_per_s']} notas/s "
+                   f"(números {r['first_number']} a {r['last_number']}, {r['failed']} falha(s), tarefa {r['status']})")
+        typer.echo(f"CPU deste processo: {r['cpu_s']} s (o resto do relógio é espera pela máquina/banco)")

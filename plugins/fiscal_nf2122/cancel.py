@@ -42,6 +42,12 @@ def cancel_problem(doc: FiscalDocument, now: datetime | None = None) -> str | No
     problem = _not_generated(doc)
     if problem:
         return problem
+    if doc.model == 62:  # NFCom: authorized, not a substitute, within 120 h of the next month (MOC L11)
+        from sqlalchemy.orm import object_session
+
+        from plugins.fiscal_nf2122.nfcom_docs import cancel_problem as nfcom_cancel_problem
+
+        return nfcom_cancel_problem(object_session(doc), doc, now)
     today = local_today(now)
     if today.strftime("%y%m") != doc.period:
         return _("{doc} é do período de apuração {p} (AAMM); só pode ser cancelado dentro do próprio período.").format(
@@ -75,8 +81,11 @@ def _require_motivo(motivo: str) -> str:
 
 
 def cancel_document(session: Session, doc: FiscalDocument, motivo: str, *, settings: FiscalSettings | None = None,
-                    substitute: bool = False, user=None, now: datetime | None = None) -> FiscalDocument | None:
-    """Cancel (situação S, number kept); with `substitute` returns the new document (situação R)."""
+                    substitute: bool = False, user=None, now: datetime | None = None,
+                    client=None) -> FiscalDocument | None:
+    """Cancel (situação S, number kept); with `substitute` returns the new document (situação R).
+    Model 62: the cancellation event 110111 goes through `client` (default: the company's, from
+    `settings`); the substitute is an NFCom finNFCom 3 whose gSub points to the cancelled key."""
     from plugins.receivables.models import Invoice
 
     motivo = _require_motivo(motivo)
@@ -84,9 +93,16 @@ def cancel_document(session: Session, doc: FiscalDocument, motivo: str, *, setti
     problem = cancel_problem(doc, now)
     if problem:
         raise ValidationError(problem, field="document")
-    doc.status, doc.situacao = CANCELADO, "S"
-    doc.closed_at, doc.closed_by, doc.closed_reason = now, username(user), motivo
-    session.flush()
+    if doc.model == 62:
+        from plugins.fiscal_nf2122 import nfcom_docs
+
+        settings = settings or nfcom_docs.current_settings()
+        client = client or nfcom_docs.client_for(settings, nfcom_docs.company_of(session, doc))
+        nfcom_docs.cancel_nfcom(session, doc, motivo, client, now=now, user=user)
+    else:
+        doc.status, doc.situacao = CANCELADO, "S"
+        doc.closed_at, doc.closed_by, doc.closed_reason = now, username(user), motivo
+        session.flush()
     if not substitute:
         return None
     return generate(session, session.get(Invoice, doc.invoice_id), settings or FiscalSettings(), user=user, now=now)

@@ -144,8 +144,9 @@ def _spread_discounts(items: list[FiscalDocumentItem], discount: Decimal) -> Non
 
 
 def build_items(session: Session, invoice, settings: FiscalSettings, company_uf: str | None,
-                party_uf: str | None) -> list[FiscalDocumentItem]:
-    """One item per charge of the invoice with its plan's composition (see the module doc)."""
+                party_uf: str | None, *, model: int | None = None) -> list[FiscalDocumentItem]:
+    """One item per charge of the invoice with its plan's composition (see the module doc); model 62
+    items also get their NFCom cClass (`nfcom_docs.cclass_of`)."""
     from plugins.receivables.models import Charge, Contract, Plan
 
     rows = session.execute(select(Charge, Plan.code).outerjoin(Contract, Contract.id == Charge.contract_id)
@@ -172,6 +173,10 @@ def build_items(session: Session, invoice, settings: FiscalSettings, company_uf:
     net = sum((i.valor_total - i.desconto for i in items), ZERO)
     if not items or net <= 0:
         raise ValidationError(_("A fatura {n} não tem valor a documentar.").format(n=invoice.number), field="invoice")
+    if model == 62:
+        from plugins.fiscal_nf2122.nfcom_docs import prepare_items
+
+        prepare_items(items, comps, settings)
     return [compose(item, comp) for item, comp in zip(items, comps)]
 
 
@@ -185,12 +190,15 @@ def _totals(doc: FiscalDocument, items: list[FiscalDocumentItem]) -> None:
 
 
 def _observations(session: Session, invoice, party) -> tuple[str | None, ...]:
-    """Observação 1 e 2 (cadastro do cliente), 3 (competência: not kept by receivables yet), 4 (contrato)."""
+    """Observação 1 e 2 (cadastro do cliente), 3 (competência of the invoice: "Competência MM/AAAA" —
+    receivables keeps no observation of the competence, only the month itself), 4 (contrato)."""
     from plugins.receivables.models import Charge, Contract
 
     contract_notes = session.scalar(select(Contract.notes).join(Charge, Charge.contract_id == Contract.id)
                                     .where(Charge.invoice_id == invoice.id).order_by(Charge.id).limit(1))
-    return tuple((text or None) and text[:500] for text in (party.notes_1, party.notes_2, None, contract_notes))
+    competence = getattr(invoice, "competence", None)
+    obs_3 = _("Competência {c}").format(c=competence.strftime("%m/%Y")) if competence else None
+    return tuple((text or None) and text[:500] for text in (party.notes_1, party.notes_2, obs_3, contract_notes))
 
 
 # --- request and effect ------------------------------------------------------------------------
@@ -213,11 +221,12 @@ def request_generation(session: Session, invoice, settings: FiscalSettings, *, u
     if live is not None:
         return live
     company, party = session.get(Company, invoice.company_id), session.get(Party, invoice.party_id)
-    items = build_items(session, invoice, settings, company.uf, party.uf)
+    model = settings.model_for(company.code)  # 21/22, or 62 (NFCom) per company
+    items = build_items(session, invoice, settings, company.uf, party.uf, model=model)
     obs = _observations(session, invoice, party)
     doc = FiscalDocument(
-        company_id=invoice.company_id, invoice_id=invoice.id, party_id=invoice.party_id, model=settings.model,
-        serie=settings.serie, status=PENDENTE, situacao="N", tipo_utilizacao=settings.tipo_utilizacao,
+        company_id=invoice.company_id, invoice_id=invoice.id, party_id=invoice.party_id, model=model,
+        serie=settings.serie_for(company.code, model), status=PENDENTE, situacao="N", tipo_utilizacao=settings.tipo_utilizacao,
         dest_document=only_digits(party.document or "")[:14], dest_name=party.name[:150],
         dest_uf=(party.uf or company.uf or "")[:2].upper(), valor_fatura=invoice.total,
         observation_1=obs[0], observation_2=obs[1], observation_3=obs[2], observation_4=obs[3],
@@ -250,11 +259,23 @@ def _last_issue_date(session: Session, doc: FiscalDocument) -> date | None:
 
 
 def effect(session: Session, doc: FiscalDocument, *, issue_date: date | None = None, user=None,
-           now: datetime | None = None) -> FiscalDocument:
-    """Efetivação: número, data de emissão, período, MD5; status "gerado"."""
+           now: datetime | None = None, settings: FiscalSettings | None = None) -> FiscalDocument:
+    """Efetivação: número, data de emissão, período, MD5; status "gerado". Model 62 (NFCom): the
+    company's certificate is checked before the number is drawn, then the note is built, signed and
+    stored "aguardando transmissão" (`nfcom_docs.issue`; `settings` default: the running ones)."""
     if doc.status != PENDENTE:
         raise ValidationError(_("{doc} não aguarda efetivação.").format(doc=doc.title), field="document")
     now = now or utcnow()
+    certificado = None
+    if doc.model == 62:
+        from plugins.fiscal_nf2122 import nfcom_docs
+
+        settings = settings or nfcom_docs.current_settings()
+        if issue_date is not None and issue_date != local_today(now):
+            raise ValidationError(_("A NFCom é emitida com a data e a hora da transmissão: data de emissão {d} "
+                                    "diferente de hoje não é aceita.").format(d=issue_date.strftime("%d/%m/%Y")),
+                                  field="issue_date")
+        certificado = nfcom_docs.certificate_for(settings, nfcom_docs.company_of(session, doc), now=now)
     issue_date = issue_date or local_today(now)
     last = _last_issue_date(session, doc)
     if last is not None and issue_date < last:
@@ -265,6 +286,9 @@ def effect(session: Session, doc: FiscalDocument, *, issue_date: date | None = N
     doc.issue_date, doc.period = issue_date, issue_date.strftime("%y%m")
     doc.status, doc.generated_at, doc.generated_by = GERADO, now, username(user)
     session.flush()
+    if doc.model == 62:
+        nfcom_docs.issue(session, doc, settings, now=now, certificado=certificado)
+        return doc
     from plugins.fiscal_nf2122.conv115_bridge import document_md5_of
 
     doc.md5 = document_md5_of(session, doc)
@@ -276,16 +300,16 @@ def generate(session: Session, invoice, settings: FiscalSettings, *, issue_date:
              now: datetime | None = None) -> FiscalDocument:
     """Request (if not pending yet) and effect the invoice's document in the caller's transaction."""
     doc = request_generation(session, invoice, settings, user=user)
-    return effect(session, doc, issue_date=issue_date, user=user, now=now)
+    return effect(session, doc, issue_date=issue_date, user=user, now=now, settings=settings)
 
 
 def effect_pending(session: Session, *, company_id: int | None = None, issue_date: date | None = None,
-                   user=None) -> list[FiscalDocument]:
+                   user=None, settings: FiscalSettings | None = None) -> list[FiscalDocument]:
     """Efetivar every pending document (oldest first)."""
     stmt = select(FiscalDocument).where(FiscalDocument.status == PENDENTE)
     if company_id is not None:
         stmt = stmt.where(FiscalDocument.company_id == company_id)
-    return [effect(session, doc, issue_date=issue_date, user=user)
+    return [effect(session, doc, issue_date=issue_date, user=user, settings=settings)
             for doc in session.scalars(stmt.order_by(FiscalDocument.id)).all()]
 
 

@@ -72,6 +72,44 @@ def _refused(exc) -> None:
     raise typer.Exit(1)
 
 
+def _generate_all(rt, company: str | None, competencia: str | None, chunk_size: int) -> None:
+    """`quita fiscal gerar --todas`: the bulk job (`bulk.py`) run in this process, progress on stderr;
+    an unfinished job with the same filters (a run killed before the end) is resumed first."""
+    from core.db import unit_of_work
+    from core.errors import ValidationError
+    from plugins.fiscal_nf2122 import bulk
+
+    try:
+        with unit_of_work(rt.engine) as s:
+            company_id = _company_id(s, company)
+            jobs = bulk.unfinished(s, company_id=company_id, competencia=competencia)
+            if not jobs:
+                jobs = [bulk.submit_generation(s, rt, company_id=company_id, competencia=competencia,
+                                               chunk_size=chunk_size, user="cli").id]
+    except ValidationError as exc:
+        _refused(exc)
+    failed = False
+    for job_id in jobs:
+        def report(_n, job_id=job_id):
+            with unit_of_work(rt.engine, readonly=True) as s:
+                p = bulk.progress(s, job_id)
+            typer.echo(_("tarefa {j}: {done} de {total} fatura(s) processada(s) — {g} gerada(s), {f} com erro")
+                       .format(j=job_id, done=p["processed"], total=p["total"], g=p["generated"] + p["awaiting"],
+                               f=p["failed"]), err=True)
+
+        bulk.work_job(rt, job_id, progress=report)
+        with unit_of_work(rt.engine, readonly=True) as s:
+            p = bulk.progress(s, job_id)
+        typer.echo(_("Tarefa {j} ({st}): {t} fatura(s) pendente(s); {g} documento(s) gerado(s), {a} aguardando "
+                     "efetivação, {f} não gerado(s) (ver pendências), {k} já tinham documento.").format(
+            j=job_id, st=p["status"], t=p["total"], g=p["generated"], a=p["awaiting"], f=p["failed"], k=p["skipped"]))
+        for error in p["errors"]:
+            typer.echo(error, err=True)
+        failed = failed or p["status"] != "done"
+    if failed:
+        raise typer.Exit(1)
+
+
 def register(cli: typer.Typer) -> None:
     group = typer.Typer(help="Documentos fiscais NF modelos 21/22: gerar, listar, cancelar, anular.",
                         no_args_is_help=True)
@@ -96,18 +134,30 @@ def register(cli: typer.Typer) -> None:
                                                                           v=format_brl(r["total"])))
 
     @group.command("gerar")
-    def generate_cmd(invoice: int = typer.Option(..., "--invoice", help="Número da fatura."),
+    def generate_cmd(invoice: Optional[int] = typer.Option(None, "--invoice", help="Número da fatura."),
                      company: Optional[str] = typer.Option(None, "--company", help="Código da empresa."),
                      data: Optional[str] = typer.Option(None, "--data", help="Data de emissão AAAA-MM-DD (padrão: hoje)."),
-                     agendar: bool = typer.Option(False, "--agendar", help="Só prepara: aguarda efetivação.")):
-        """Gera o documento fiscal (NF 21/22) de uma fatura."""
-        from core.cli import runtime
+                     agendar: bool = typer.Option(False, "--agendar", help="Só prepara: aguarda efetivação."),
+                     todas: bool = typer.Option(False, "--todas", help="Todas as faturas pendentes, em segundo "
+                                                "plano (tarefa retomável)."),
+                     competencia: Optional[str] = typer.Option(None, "--competencia",
+                                                               help="Com --todas: só a competência AAMM."),
+                     chunk_size: int = typer.Option(500, "--chunk-size", min=1, help="Com --todas: faturas por parte.")):
+        """Gera o documento fiscal (NF 21/22) de uma fatura, ou de todas as pendentes (--todas)."""
+        from core.cli import fail, runtime
         from core.db import unit_of_work
         from core.errors import ValidationError
         from plugins.fiscal_nf2122.documents import describe, effect, request_generation
         from plugins.fiscal_nf2122.settings import settings_of
 
         rt = runtime()
+        if todas:
+            if invoice is not None or data or agendar:
+                fail(_("--todas não se combina com --invoice, --data nem --agendar"))
+            _generate_all(rt, company, competencia, chunk_size)
+            return
+        if invoice is None:
+            fail(_("informe --invoice N ou --todas"))
         try:
             with unit_of_work(rt.engine) as s:
                 found = _invoice(s, invoice, company)
@@ -167,6 +217,21 @@ def register(cli: typer.Typer) -> None:
             rows = [as_dict(doc, number) for doc, number in found]
             lines = {doc.id: describe(doc, number) for doc, number in found}
         echo_rows(rows, as_json=as_json, empty=_("Nenhum documento fiscal."), line=lambda r: lines[r["id"]])
+
+    @group.command("pendencias")
+    def issues_cmd(company: Optional[str] = typer.Option(None, "--company", help="Código da empresa."),
+                   as_json: bool = typer.Option(False, "--json", help="Saída em JSON.")):
+        """Pendências fiscais: faturas cuja geração automática falhou, com o motivo."""
+        from core.cli import echo_rows, runtime
+        from core.db import unit_of_work
+        from plugins.fiscal_nf2122.auto import pending_issues
+
+        rt = runtime()
+        with unit_of_work(rt.engine, readonly=True) as s:
+            rows = [{**r, "created_at": r["created_at"].isoformat()}
+                    for r in pending_issues(s, company_id=_company_id(s, company))]
+        echo_rows(rows, as_json=as_json, empty=_("Nenhuma pendência fiscal."),
+                  line=lambda r: _("fatura {n} ({o}): {m}").format(n=r["invoice_number"], o=r["origin"], m=r["message"]))
 
     @group.command("cancelar")
     def cancel_cmd(document: int = typer.Argument(..., help="Id do documento fiscal."),

@@ -8,7 +8,10 @@
   cancelado, anulado), delivery (`delivered_at`) and the period file that included it
   (`period_file_id`). An annulled document keeps its number for history; the number is free again,
   so the uniqueness of (empresa, modelo, série, número) leaves annulled documents out.
-- `FiscalDocumentItem` — one item per charge (conta) of the invoice, with its fiscal composition.
+- `FiscalDocumentItem` — one item per charge (conta) of the invoice, with its fiscal composition
+  (model 62: also the NFCom cClass).
+- `FiscalNFCom` — the NFCom part (1:1) of a model-62 document: key, signed XML, transmission state,
+  protocol and `nfcomProc`, cancellation event (see `nfcom_docs.py`).
 - `FiscalPeriodFile` / `FiscalPeriodFilePart` — one generated delivery (período, status N/S and
   sequence) and its files (name, type M/I/D/C, MD5, bytes), who/when.
 
@@ -36,7 +39,8 @@ STATUSES = ((PENDENTE, "Aguardando efetivação"), (GERADO, "Gerado"), (CANCELAD
             (ANULADO, "Anulado"))
 SITUACOES = (("N", "Normal"), ("S", "Cancelado"), ("R", "Substituto de cancelado"), ("C", "Complementar"))
 MODELS = ((21, "NFSC — Nota Fiscal de Serviço de Comunicação"),
-          (22, "NFST — Nota Fiscal de Serviço de Telecomunicações"))
+          (22, "NFST — Nota Fiscal de Serviço de Telecomunicações"),
+          (62, "NFCom — Nota Fiscal Fatura de Serviço de Comunicação Eletrônica"))
 TOTALS = ("valor_total", "bc_icms", "icms", "isentas", "outros")
 
 
@@ -47,7 +51,7 @@ class FiscalDocument(Base):
     __table_args__ = (
         CheckConstraint(in_choices("status", STATUSES), name="status_valid"),
         CheckConstraint(in_choices("situacao", SITUACOES), name="situacao_valid"),
-        CheckConstraint("model IN (21, 22)", name="model_valid"),
+        CheckConstraint("model IN (21, 22, 62)", name="model_valid"),
         CheckConstraint("status = 'pendente' OR number IS NOT NULL", name="number_when_generated"),
         # gapless numbering: one living document per number of a série and numbering cycle (annulled
         # ones left out)
@@ -108,6 +112,8 @@ class FiscalDocument(Base):
     def title(self) -> str:
         """How dialogs and messages name the document."""
         number = "—" if self.number is None else f"{self.number:,}".replace(",", ".")
+        if self.model == 62:
+            return f"NFCom série {self.serie} nº {number}"
         return f"NF {self.model} série {self.serie} nº {number}"
 
 
@@ -124,6 +130,7 @@ class FiscalDocumentItem(Base):
     descricao: Mapped[str] = mapped_column(String(200), nullable=False)
     codigo_servico: Mapped[str] = mapped_column(String(10), nullable=False, default="")
     classificacao: Mapped[str] = mapped_column(String(4), nullable=False)
+    cclass: Mapped[str | None] = mapped_column(String(7))  # NFCom (modelo 62): cClass de 7 dígitos
     cfop: Mapped[str] = mapped_column(String(4), nullable=False)
     unidade: Mapped[str] = mapped_column(String(6), nullable=False, default="UN")
     valor_total: Mapped[Decimal] = mapped_column(Money, nullable=False)
@@ -181,3 +188,69 @@ class FiscalPeriodFilePart(Base):
     size: Mapped[int] = mapped_column(Integer, nullable=False)
     md5: Mapped[str] = mapped_column(String(32), nullable=False)
     data: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+
+
+# --- NFCom (modelo 62) ---------------------------------------------------------------------------
+
+NFCOM_AGUARDANDO = "aguardando"
+NFCOM_AUTORIZADA = "autorizada"
+NFCOM_REJEITADA = "rejeitada"
+NFCOM_CONTINGENCIA = "contingencia"
+NFCOM_CANCELADA = "cancelada"
+NFCOM_SUBSTITUIDA = "substituida"
+NFCOM_ESTADOS = ((NFCOM_AGUARDANDO, "Aguardando transmissão"), (NFCOM_AUTORIZADA, "Autorizada"),
+                 (NFCOM_REJEITADA, "Rejeitada"), (NFCOM_CONTINGENCIA, "Em contingência"),
+                 (NFCOM_CANCELADA, "Cancelada"), (NFCOM_SUBSTITUIDA, "Substituída"))
+
+
+class FiscalNFCom(Base):
+    """The NFCom (modelo 62) part of a `FiscalDocument` (1:1): access key, signed XML, transmission
+    state and the authorizer's answers (autorização and the cancellation event 110111).
+
+    `estado`: aguardando (signed, not sent or the last send failed to communicate), autorizada
+    (protocol + `nfcom_proc` kept), rejeitada (cStat/xMotivo of the rejection; the number stays
+    used — a new send rebuilds the XML with the same number), contingencia (tpEmis 2, signed with
+    `dhCont`/`xJust` and the QR `sign`; sent later), cancelada (event 110111 registered), substituida
+    (authorized note replaced by a finNFCom 3 note without a cancellation — e.g. after the deadline)."""
+
+    __tablename__ = "fiscal_nfcom"
+    __table_args__ = (
+        CheckConstraint(in_choices("estado", NFCOM_ESTADOS), name="estado_valid"),
+        CheckConstraint("tp_emis IN (1, 2)", name="tp_emis_valid"),
+        CheckConstraint("tp_amb IN (1, 2)", name="tp_amb_valid"),
+        Index("ix_fiscal_nfcom_estado", "estado"),
+    )
+
+    document_id: Mapped[int] = mapped_column(ForeignKey("fiscal_document.id", ondelete="CASCADE"),
+                                             primary_key=True)
+    chave: Mapped[str] = mapped_column(String(44), nullable=False, unique=True)
+    cnf: Mapped[str] = mapped_column(String(7), nullable=False)
+    tp_emis: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    tp_amb: Mapped[int] = mapped_column(Integer, nullable=False, default=2)
+    fin_nfcom: Mapped[int] = mapped_column(Integer, nullable=False, default=0)  # 0 normal, 3 substituição
+    emitted_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)  # dhEmi
+    estado: Mapped[str] = mapped_column(String(12), nullable=False, default=NFCOM_AGUARDANDO)
+    xml_assinado: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    qrcode: Mapped[str] = mapped_column(String(1000), nullable=False)
+    # contingência off-line (tpEmis 2)
+    contingencia_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # dhCont
+    contingencia_motivo: Mapped[str | None] = mapped_column(String(256))  # xJust
+    # substituição (finNFCom 3): gSub
+    sub_chave: Mapped[str | None] = mapped_column(String(44))
+    sub_motivo: Mapped[str | None] = mapped_column(String(2))
+    # last answer of the authorizer (autorização or rejeição)
+    c_stat: Mapped[str | None] = mapped_column(String(4))
+    x_motivo: Mapped[str | None] = mapped_column(String(500))
+    n_prot: Mapped[str | None] = mapped_column(String(20))
+    dh_recbto: Mapped[str | None] = mapped_column(String(30))  # as it came (AAAA-MM-DDThh:mm:ss-03:00)
+    nfcom_proc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(String(500))  # communication failure of the last send
+    authorized_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # cancellation event 110111
+    cancel_n_prot: Mapped[str | None] = mapped_column(String(20))
+    cancel_c_stat: Mapped[str | None] = mapped_column(String(4))
+    cancel_x_just: Mapped[str | None] = mapped_column(String(255))
+    cancel_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancel_xml: Mapped[bytes | None] = mapped_column(LargeBinary)  # evento assinado + retorno

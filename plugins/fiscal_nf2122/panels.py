@@ -1,6 +1,6 @@
 """Customer-panel tabs (manual "Painel do Cliente"): "Documentos fiscais gerados" (every NF 21/22 of
-the customer, with "Editar informações do documento fiscal", "Cancelar documento" and "Anular
-documento") and "Documentos fiscais pendentes"
+the customer, with "Editar informações do documento fiscal", "Cancelar documento", "Anular
+documento", "Enviar e-mail ao cliente" and the "Imprimir documento fiscal" button) and "Documentos fiscais pendentes"
 (invoices awaiting a document, with "Gerar documento fiscal"); the history kind of the documents.
 Read only: the buttons open the kernel's action dialog."""
 
@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from core.web.registry import PanelTab
 from core.web.templating import add_template_dir, render_string
-from plugins.fiscal_nf2122.actions import ANNUL, CANCEL, EDIT_INFO, GENERATE, PERM_READ
+from plugins.fiscal_nf2122.actions import ANNUL, CANCEL, CONTINGENCY, EDIT_INFO, GENERATE, PERM_READ, TRANSMIT
 from plugins.fiscal_nf2122.documents import live_documents, pending_invoices
 from plugins.fiscal_nf2122.models import STATUSES, FiscalDocument
 
@@ -44,13 +44,22 @@ def _actions(runtime, names) -> list[str]:
 def document_rows(session, party_id: int) -> list[dict]:
     from plugins.receivables.models import Invoice
 
-    stmt = (select(FiscalDocument, Invoice.number).join(Invoice, Invoice.id == FiscalDocument.invoice_id)
+    from plugins.fiscal_nf2122.models import FiscalNFCom
+    from plugins.fiscal_nf2122.nfcom_docs import ESTADO_LABELS
+
+    stmt = (select(FiscalDocument, Invoice.number, FiscalNFCom)
+            .join(Invoice, Invoice.id == FiscalDocument.invoice_id)
+            .outerjoin(FiscalNFCom, FiscalNFCom.document_id == FiscalDocument.id)
             .where(FiscalDocument.party_id == party_id).order_by(FiscalDocument.id.desc()))
     return [{"id": d.id, "title": d.title, "issue_date": d.issue_date, "period": d.period, "invoice": number,
-             "total": d.valor_total, "situacao": d.situacao, "status": STATUS_LABELS.get(d.status, d.status),
+             "total": d.valor_total, "situacao": d.situacao,
+             # NFCom: the transmission state next to the document's; a rejection shows cStat and xMotivo
+             "status": STATUS_LABELS.get(d.status, d.status) + (f" — NFCom {ESTADO_LABELS[nf.estado].lower()}"
+                                                                if nf is not None else ""),
              "delivered": d.delivered_at is not None, "in_file": d.period_file_id is not None,
-             "reason": d.closed_reason or ""}
-            for d, number in session.execute(stmt)]
+             "reason": (f"cStat {nf.c_stat}: {nf.x_motivo}" if nf is not None and nf.estado == "rejeitada"
+                        else d.closed_reason or (nf.last_error if nf is not None else None) or "")}
+            for d, number, nf in session.execute(stmt)]
 
 
 def pending_rows(session, party_id: int) -> list[dict]:
@@ -61,8 +70,13 @@ def pending_rows(session, party_id: int) -> list[dict]:
 
 
 def render_documents(ctx) -> str:
+    from plugins.fiscal_nf2122.mail import SEND_EMAIL
+    from plugins.fiscal_nf2122.printing_web import print_tools_html
+
     return render_string("fiscal_nf2122/documents_tab.html", runtime=ctx.runtime, user=ctx.user, party=ctx.party,
-                         rows=document_rows(ctx.session, ctx.party.id), actions=_actions(ctx.runtime, (EDIT_INFO, CANCEL, ANNUL)))
+                         rows=document_rows(ctx.session, ctx.party.id),
+                         actions=_actions(ctx.runtime, (EDIT_INFO, CANCEL, ANNUL, SEND_EMAIL, TRANSMIT, CONTINGENCY)),
+                         print_tools=print_tools_html(ctx.user))
 
 
 def render_pending(ctx) -> str:

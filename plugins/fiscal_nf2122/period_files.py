@@ -63,6 +63,9 @@ def generate_period(session: Session, company, period: str, *, model: int, serie
                     user=None) -> tuple[FiscalPeriodFile, list[GeneratedFile]]:
     """Build, store and return the period's file set (see the module docstring)."""
     period = _check_period(period)
+    if int(model) not in (21, 22):  # the NFCom (62) goes to the authorizer, never to the Convênio 115 files
+        raise ValidationError(_("Modelo {m}: os arquivos do Convênio 115 são só das notas modelo 21/22 (a NFCom, "
+                                "modelo 62, é transmitida ao autorizador).").format(m=model), field="model")
     docs = period_documents(session, company.id, model, serie, period)
     if not docs:
         raise ValidationError(_("Nenhum documento fiscal gerado no período {p} (empresa {c}, modelo {m}, série {s})."

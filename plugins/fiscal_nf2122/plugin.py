@@ -7,12 +7,15 @@ annul in `cancel.py`), the period files (`period_files.py`), the kernel actions 
 the blockers of receivables' invoice actions (`guards.py`, `action_blockers`) and
 `quita fiscal gerar | efetivar | pendentes | list | cancelar | anular`. NFCom and the UI come next
 (see README.md).
+Printing (NF 21/22 via única, DANFE-COM), e-mail through the kernel's outbox and the Convênio 115
+period page: `printing.py`, `danfe_com.py`, `mail.py`, `printing_web.py`, `period_web.py`,
+`delivery_cli.py`.
 """
 
 from pathlib import Path
 
 from hooks import hookimpl
-from plugins.fiscal_nf2122 import models  # noqa: F401  (maps the tables for migrations)
+from plugins.fiscal_nf2122 import auto_models, models  # noqa: F401  (maps the tables for migrations)
 
 LABEL = "Documentos fiscais de comunicação (NF 21/22, NFCom)"
 REQUIRES = ("receivables",)
@@ -34,8 +37,10 @@ def register_migrations(register):
 @hookimpl
 def register_permissions(register):
     from plugins.fiscal_nf2122.actions import PERMISSIONS
+    from plugins.fiscal_nf2122.printing import PERMISSIONS as PRINT_PERMISSIONS
+    from plugins.fiscal_nf2122.period_web import PERMISSIONS as PERIOD_PERMISSIONS
 
-    for key, (label, group) in PERMISSIONS.items():
+    for key, (label, group) in {**PERMISSIONS, **PRINT_PERMISSIONS, **PERIOD_PERMISSIONS}.items():
         register(key, label, group)
 
 
@@ -45,6 +50,38 @@ def register_actions(register):
 
     for action in actions():
         register(action)
+    from plugins.fiscal_nf2122.mail import ACTIONS as MAIL_ACTIONS
+
+    for action in MAIL_ACTIONS:
+        register(action)
+
+
+@hookimpl
+def register_outbox_handlers(register):
+    from plugins.fiscal_nf2122.mail import OUTBOX_KIND, handle_document_email
+
+    register(OUTBOX_KIND, handle_document_email)
+
+
+@hookimpl
+def register_routes(register):
+    from plugins.fiscal_nf2122.period_web import router as period_router
+    from plugins.fiscal_nf2122.printing_web import router as printing_router
+
+    register(printing_router)
+    register(period_router)
+    from plugins.fiscal_nf2122.bulk_web import router as bulk_router  # "Gerar todos" (auto/bulk generation)
+
+    register(bulk_router)
+
+
+@hookimpl
+def register_menu_items(register):
+    from plugins.fiscal_nf2122.period_web import menu_items
+    from plugins.fiscal_nf2122.bulk_web import menu_items as bulk_menu_items
+
+    for item in menu_items() + bulk_menu_items():
+        register(item)
 
 
 @hookimpl
@@ -78,7 +115,14 @@ def register_cli_commands(cli):
 
     commands.register(cli)
     documents_cli.register(cli)
+    from plugins.fiscal_nf2122 import delivery_cli, print_bench
+
+    delivery_cli.register(cli)
+    print_bench.register(bench_group(cli))
     bench.register(bench_group(cli))
+    from plugins.fiscal_nf2122 import nfcom_cli
+
+    nfcom_cli.register(cli)
 
 
 @hookimpl
@@ -86,3 +130,31 @@ def register_demo_loaders(register):
     from plugins.fiscal_nf2122.demo import load
 
     register("Documentos fiscais (NF 21/22) e Convênio 115 de demonstração", load, order=140)
+
+
+@hookimpl
+def register_jobs(register):
+    from plugins.fiscal_nf2122.bulk import GENERATION_JOB
+
+    register(GENERATION_JOB)
+
+
+@hookimpl
+def on_invoices_issued(invoice_ids, ctx):
+    from plugins.fiscal_nf2122.auto import on_invoices_issued as generate_at_billing
+
+    return generate_at_billing(invoice_ids, ctx)
+
+
+@hookimpl
+def after_settle(invoice_id, settlement_id, ctx):
+    from plugins.fiscal_nf2122.auto import generate_at_settlement
+
+    generate_at_settlement(ctx.runtime, invoice_id, settlement_id, user=ctx.user, now=ctx.now)
+
+
+@hookimpl
+def after_reverse(invoice_id, settlement_id, ctx):
+    from plugins.fiscal_nf2122.auto import undo_at_reversal
+
+    undo_at_reversal(ctx.runtime, invoice_id, settlement_id, user=ctx.user, now=ctx.now)

@@ -157,9 +157,13 @@ class ChunkResult:
     charges_invoiced: int = 0
     rolled_over: int = 0
     invoiced_cents: int = 0  # sum of the totals of the invoices created (centavos)
+    extra: dict | None = None  # summary lines of the plugins (hook `on_invoices_issued`): label ⇒ count
 
     def as_dict(self) -> dict:
-        return {k: getattr(self, k) for k in SUMMARY_KEYS}
+        out = {k: getattr(self, k) for k in SUMMARY_KEYS}
+        if self.extra:
+            out["extra"] = dict(self.extra)
+        return out
 
 
 @dataclass(slots=True)
@@ -372,6 +376,7 @@ def bill_chunk(session: Session, competence: date, *, party_from: int, party_to:
                  revenue_of_contract={ch.contract_id: ch.revenue_account_id for ch in new},
                  origin=f"Faturamento {competence:%m/%Y} — clientes {party_from} a {party_to}")
     notify_invoices_created(session, runtime, ids)
+    result.extra = notify_invoices_issued(session, runtime, ids)
     result.invoices_created += len(ids)
     result.charges_invoiced += sum(len(g.charges) for g in to_issue)
     result.invoiced_cents += sum(g.total_cents for g in to_issue)
@@ -392,6 +397,23 @@ def notify_invoices_created(session: Session, runtime, invoice_ids: list[int]) -
                                        .order_by(Invoice.id)):
             runtime.hook.on_invoice_created(invoice=invoice, ctx=ctx)
     session.flush()
+
+
+def notify_invoices_issued(session: Session, runtime, invoice_ids: list[int]) -> dict | None:
+    """Call the `on_invoices_issued` hook once for the chunk's invoices (inside its transaction);
+    the summary lines the plugins return, summed (label ⇒ count), or None."""
+    if runtime is None or not invoice_ids or not runtime.hook.on_invoices_issued.get_hookimpls():
+        return None
+    from core.actions import ActionContext
+
+    session.flush()
+    ctx = ActionContext(session=session, user=None, runtime=runtime)
+    lines: dict[str, int] = {}
+    for answer in runtime.hook.on_invoices_issued(invoice_ids=sorted(invoice_ids), ctx=ctx):
+        for label, count in (answer or {}).items():
+            lines[str(label)] = lines.get(str(label), 0) + int(count)
+    session.flush()
+    return lines or None
 
 
 # --- the job ------------------------------------------------------------------------------------
@@ -457,10 +479,14 @@ def submit_billing(session: Session, runtime, competence: str | date, *, chunk_s
 def job_summary(session: Session, job_id: int) -> dict:
     """Totals of the chunks done so far (the run's summary)."""
     totals = dict.fromkeys(SUMMARY_KEYS, 0)
+    extra: dict[str, int] = {}  # the plugins' lines (`on_invoices_issued`), label ⇒ count
     for (result,) in session.execute(select(JobChunk.result).where(JobChunk.job_id == job_id,
                                                                    JobChunk.status == "done")):
         for key in SUMMARY_KEYS:
             totals[key] += int((result or {}).get(key, 0))
+        for label, count in ((result or {}).get("extra") or {}).items():
+            extra[label] = extra.get(label, 0) + int(count)
+    totals["extra"] = extra
     job = session.get(Job, job_id)
     totals.update(job_id=job_id, status=job.status, chunks=job.total_chunks, chunks_done=job.done_chunks,
                   competence=job.params.get("competence"), error=job.error)

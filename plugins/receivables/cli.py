@@ -52,6 +52,8 @@ def register(cli: typer.Typer) -> None:
             typer.echo(f"  faturas criadas:     {summary['invoices_created']}")
             typer.echo(f"  contas adiadas (valor mínimo): {summary['rolled_over']}")
             typer.echo(f"  contratos ignorados (sem dias a cobrar): {summary['skipped']}")
+            for label, count in (summary.get("extra") or {}).items():  # plugins' lines (on_invoices_issued)
+                typer.echo(f"  {label}: {count}")
         if summary["status"] == "failed":
             if not as_json and summary.get("error"):
                 typer.echo(f"  erro: {summary['error']}", err=True)

@@ -9,5 +9,7 @@
 | `qrcode.py` | URL do QR Code (`infNFComSupl/qrCodNFCom`), com `sign` na contingência |
 | `certificado.py` | certificado A1 (arquivo PFX/PKCS#12) |
 | `signature.py` | assinatura XMLDSig enveloped (C14N, RSA-SHA1) e a conferência independente |
-| `soap.py` | envelope SOAP 1.2 do `NFComRecepcao` (gzip+base64) e leitura do retorno |
+| `soap.py` | envelopes SOAP 1.2 dos quatro serviços (recepção em gzip+base64) e leitura dos retornos |
+| `eventos.py` | evento 110111 (cancelamento): montar, assinar, XSD, prazo de 120 h (cStat 220), retorno |
+| `client.py` | `NFComClient`: HTTPS com TLS mútuo (A1), autorizar, status, consultar, enviar evento |
 """

@@ -43,18 +43,7 @@ class CertificadoA1:
 
     @property
     def cnpj(self) -> str | None:
-        try:
-            san = self.certificado.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
-        except x509.ExtensionNotFound:
-            san = None
-        if san is not None:
-            for nome in san.get_values_for_type(x509.OtherName):
-                if nome.type_id == OID_CNPJ_ICP:
-                    achado = re.search(rb"[0-9A-Z]{12}[0-9]{2}", nome.value)
-                    if achado:
-                        return achado.group().decode()
-        achado = re.search(r":([0-9A-Z]{12}[0-9]{2})$", self.titular)
-        return achado.group(1) if achado else None
+        return cnpj_do_certificado(self.certificado)
 
     def conferir_validade(self, quando: datetime | None = None) -> None:
         agora = quando or datetime.now(timezone.utc)
@@ -65,6 +54,23 @@ class CertificadoA1:
         if agora > fim:
             raise CertificadoError(_("certificado de {t} venceu em {d:%d/%m/%Y %H:%M} (UTC)")
                                    .format(t=self.titular, d=fim))
+
+
+def cnpj_do_certificado(certificado: x509.Certificate) -> str | None:
+    """CNPJ do titular: otherName 2.16.76.1.3.3 do SubjectAltName ou, na falta, o fim do CN."""
+    try:
+        san = certificado.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    except x509.ExtensionNotFound:
+        san = None
+    if san is not None:
+        for nome in san.get_values_for_type(x509.OtherName):
+            if nome.type_id == OID_CNPJ_ICP:
+                achado = re.search(rb"[0-9A-Z]{12}[0-9]{2}", nome.value)
+                if achado:
+                    return achado.group().decode()
+    cns = certificado.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    achado = re.search(r":([0-9A-Z]{12}[0-9]{2})$", str(cns[0].value)) if cns else None
+    return achado.group(1) if achado else None
 
 
 def carregar_pfx(origem: bytes | str | Path, senha: str | bytes | None) -> CertificadoA1:

@@ -34,7 +34,11 @@ SENHA = "senha-de-teste"
 
 
 def gerar_chave_e_certificado(*, cnpj: str = CNPJ_EMITENTE, inicio: datetime | None = None, dias: int = 365,
-                              bits: int = 2048) -> tuple[rsa.RSAPrivateKey, x509.Certificate]:
+                              bits: int = 2048,
+                              emissor: tuple[rsa.RSAPrivateKey, x509.Certificate] | None = None,
+                              ) -> tuple[rsa.RSAPrivateKey, x509.Certificate]:
+    """Certificado A1 de teste: autoassinado, ou emitido pela AC `emissor` (chave, certificado) — o
+    caso do TLS mútuo com o servidor local (`nfcom_svrs_server.py`)."""
     chave = rsa.generate_private_key(public_exponent=65537, key_size=bits)
     inicio = inicio or datetime.now(timezone.utc) - timedelta(days=1)
     nome = x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "BR"),
@@ -42,12 +46,13 @@ def gerar_chave_e_certificado(*, cnpj: str = CNPJ_EMITENTE, inicio: datetime | N
                       x509.NameAttribute(NameOID.COMMON_NAME, f"PROVEDOR EXEMPLO LTDA:{cnpj}")])
     # otherName 2.16.76.1.3.3 (CNPJ da ICP-Brasil), valor DER: OCTET STRING com o CNPJ
     cnpj_der = b"\x04" + bytes([len(cnpj)]) + cnpj.encode()
-    cert = (x509.CertificateBuilder().subject_name(nome).issuer_name(nome).public_key(chave.public_key())
+    chave_emissor, nome_emissor = (chave, nome) if emissor is None else (emissor[0], emissor[1].subject)
+    cert = (x509.CertificateBuilder().subject_name(nome).issuer_name(nome_emissor).public_key(chave.public_key())
             .serial_number(x509.random_serial_number()).not_valid_before(inicio)
             .not_valid_after(inicio + timedelta(days=dias))
             .add_extension(x509.SubjectAlternativeName(
                 [x509.OtherName(x509.ObjectIdentifier("2.16.76.1.3.3"), cnpj_der)]), critical=False)
-            .sign(chave, hashes.SHA256()))
+            .sign(chave_emissor, hashes.SHA256()))
     return chave, cert
 
 
