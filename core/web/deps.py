@@ -81,7 +81,8 @@ def page_context(request: Request) -> dict:
     runtime = request.app.state.runtime
     user = getattr(request.state, "user", None)
     menu = [m for m in runtime.registry.menu_items
-            if user is not None and (m.permission is None or has_permission(user, m.permission))]
+            if user is not None and (m.permission is None or has_permission(user, m.permission))
+            and (not getattr(m, "any_permissions", ()) or any(has_permission(user, p) for p in m.any_permissions))]
     menu.extend(m for m, cls in getattr(request.app.state, "doctype_menu", ())
                 if user is not None and _can_read(user, cls))
     menu.sort(key=lambda m: (m.group, m.order, m.label))

@@ -8,13 +8,15 @@ from typing import Any, Callable
 
 @dataclass(frozen=True)
 class MenuItem:
-    """A menu entry. Hidden for users without `permission` (when set)."""
+    """A menu entry. Hidden for users without `permission` (when set) — or without any of
+    `any_permissions` (when set: a page that opens with any of several permissions)."""
 
     label: str
     url: str
     group: str = "Geral"
     order: int = 100
     permission: str | None = None
+    any_permissions: tuple[str, ...] = ()
 
 
 @dataclass

@@ -23,6 +23,10 @@ Definitions (each one tested, README "Fluxo de caixa"):
   reversed, by payment date (amount received, into its bank account; settlements with an
   unidentified deposit moved no money then) ⇒ entrada. Plus, when asked, "Transferências": journal
   entries of the period whose lines are all on flow accounts (debit ⇒ entrada, credit ⇒ saída).
+  And every other ledger line on a flow account (`_other_entries`): "Depósitos não identificados"
+  (the deposit's entry, when the money arrived; its cancellation) and "Outros lançamentos" (bank
+  fees, launches credited to the bank, opening balances, manual entries). With "Transferências"
+  the realizado's closing balance is the ledger balance of each flow account.
 - **Saldo**: the opening balance is the ledger balance (debit − credit) of each account the day
   before `date_from`; each period's closing = opening + entradas − saídas, and opens the next one.
   Both sides of "Previsto x Realizado" start from the same opening.
@@ -40,7 +44,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import and_, exists, select
+from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import Session
 
 from core.errors import ValidationError
@@ -65,9 +69,15 @@ MAX_DAYS, MAX_MONTHS = 366, 120
 
 SRC_RECEIVABLES, SRC_PAYABLES, SRC_FORECAST = "receber", "pagar", "previsao"
 SRC_CASH, SRC_CARD, SRC_TRANSFER = "dinheiro", "cartao", "transferencia"
+SRC_DEPOSIT, SRC_OTHER = "deposito_nao_identificado", "outros"
 SOURCES = ((SRC_RECEIVABLES, "Contas a receber"), (SRC_CASH, "Dinheiro"), (SRC_CARD, "Cartão"),
-           (SRC_PAYABLES, "Contas a pagar"), (SRC_FORECAST, "Previsões de despesas"),
-           (SRC_TRANSFER, "Transferências"))
+           (SRC_DEPOSIT, "Depósitos não identificados"), (SRC_PAYABLES, "Contas a pagar"),
+           (SRC_FORECAST, "Previsões de despesas"), (SRC_TRANSFER, "Transferências"),
+           (SRC_OTHER, "Outros lançamentos"))
+# Ledger entries whose money the realizado already counts from their own table (write-offs and
+# settlements not reversed, by payment date); their entries and reversals are left out of "outros".
+COUNTED_ORIGINS = ("payables.writeoff", "receivables_settlement", "receivables_settlement_lote")
+DEPOSIT_ORIGIN = "receivables_unidentified_deposit"
 SOURCE_LABELS = dict(SOURCES)
 NO_ACCOUNT_LABEL = "Sem conta de fluxo definida"
 MONTHS = ("jan", "fev", "mar", "abr", "mai", "jun", "jul", "ago", "set", "out", "nov", "dez")
@@ -405,6 +415,28 @@ def _transfers(session: Session, f: Filters, flow_ids: list[int]) -> list[Moveme
             for on, account, debit, credit in rows]
 
 
+def _other_entries(session: Session, f: Filters, flow_ids: list[int]) -> list[Movement]:
+    """The rest of the money moved in flow accounts, read from the ledger: lines on flow accounts of
+    entries that are neither a write-off / settlement (counted above) nor a transfer (all lines on
+    flow accounts: only with "Transferências"). Unidentified deposits (and their cancellation) are
+    "Depósitos não identificados"; anything else — bank fees of a return file or of a statement
+    rule, a launch credited straight to the bank, an opening balance, a manual entry — "Outros
+    lançamentos". Debit ⇒ entrada, credit ⇒ saída."""
+    from core.ledger.models import JournalEntry
+
+    other = JournalLine.__table__.alias("other_line")
+    only_flow = ~exists(select(other.c.id).where(and_(other.c.entry_id == JournalLine.entry_id,
+                                                      other.c.account_id.not_in(flow_ids))))
+    rows = session.execute(
+        select(JournalLine.date, JournalLine.account_id, JournalLine.debit, JournalLine.credit, JournalEntry.origin_kind)
+        .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
+        .where(JournalLine.company_id.in_(f.companies), JournalLine.account_id.in_(flow_ids),
+               JournalLine.date.between(f.date_from, f.date_to), ~only_flow,
+               or_(JournalEntry.origin_kind.is_(None), JournalEntry.origin_kind.not_in(COUNTED_ORIGINS))))
+    return [Movement(ACTUAL, SRC_DEPOSIT if kind == DEPOSIT_ORIGIN else SRC_OTHER, account, on, inflow=debit,
+                     outflow=credit) for on, account, debit, credit, kind in rows]
+
+
 def movements(session: Session, f: Filters, *, runtime, flow_ids: list[int]) -> list[Movement]:
     """Every movement of the report (both sides as the filters ask)."""
     out: list[Movement] = []
@@ -423,6 +455,8 @@ def movements(session: Session, f: Filters, *, runtime, flow_ids: list[int]) -> 
             out += _receivables_actual(session, f)
         if f.include_transfers and flow_ids:
             out += _transfers(session, f, flow_ids)
+        if flow_ids:
+            out += _other_entries(session, f, flow_ids)
     return out
 
 

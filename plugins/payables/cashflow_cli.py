@@ -20,31 +20,17 @@ from typing import List, Optional
 
 import typer
 
-
-def _run(work, *, readonly: bool = False):
-    """`work(session, runtime)` in one unit of work; a refusal ends the command (code 2, with the field)."""
-    from core.cli import fail, runtime
-    from core.db import unit_of_work
-    from core.errors import QuitaError
-
-    rt = runtime(check_schema=True)
-    try:
-        with unit_of_work(rt.engine, readonly=readonly) as s:
-            return work(s, rt)
-    except QuitaError as exc:
-        field = getattr(exc, "field", None)
-        fail(f"{exc}" + (f" (campo: {field})" if field else ""))
+from plugins.payables.cli_support import company_id as company_id_of, run as _run
 
 
 def _companies(session, keys: List[str]) -> list[int]:
     from sqlalchemy import select
 
     from core.models.company import Company
-    from plugins.payables.cli import _company_id
 
     if not keys:
         return list(session.scalars(select(Company.id).order_by(Company.id)))
-    return [_company_id(session, k) for k in keys]
+    return [company_id_of(session, k) for k in keys]
 
 
 def _accounts(session, companies: list[int], codes: List[str]) -> list[int] | None:
@@ -131,10 +117,9 @@ def register(cli: typer.Typer) -> None:
     ):
         """Cadastra uma previsão de despesa (única ou mensal)."""
         from plugins.payables.cashflow_forecasts import add_forecast, forecast_as_dict
-        from plugins.payables.cli import _company_id
 
         def work(s, rt):
-            company_id = _company_id(s, empresa)
+            company_id = company_id_of(s, empresa)
             account = _accounts(s, [company_id], [conta])[0]
             return forecast_as_dict(add_forecast(s, company_id=company_id, account_id=account, description=descricao,
                                                  amount=valor, due_date=data, monthly_until=mensal_ate, runtime=rt))
@@ -152,10 +137,9 @@ def register(cli: typer.Typer) -> None:
         """Lista as previsões de despesas."""
         from core.cli import echo_rows
         from plugins.payables.cashflow_forecasts import forecast_as_dict, list_forecasts
-        from plugins.payables.cli import _company_id
 
         rows = _run(lambda s, _rt: [forecast_as_dict(f) for f in list_forecasts(
-            s, company_id=_company_id(s, empresa) if empresa else None)], readonly=True)
+            s, company_id=company_id_of(s, empresa) if empresa else None)], readonly=True)
         echo_rows(rows, as_json=as_json, empty="Nenhuma previsão de despesa.",
                   line=lambda r: f"{r['id']:>5}  {r['due_date']}  {r['description'][:30]:<30}  {r['amount_brl']:>14}  "
                                  f"{r['recurrence_label']}{' até ' + r['until'] if r['until'] else ''}"

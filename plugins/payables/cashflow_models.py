@@ -37,9 +37,9 @@ FORECAST_ROLES = {"financeiro": "read write create delete", "gerente": "read wri
 def month_occurrence(first: date, months: int) -> date:
     """`first`'s day `months` months later (a missing day ⇒ the month's last day; the day comes back
     in the next months) — the launch's fixed due-day rule."""
-    from plugins.payables.installments import _same_day_months_later
+    from plugins.payables.installments import same_day_months_later
 
-    return _same_day_months_later(first, months)
+    return same_day_months_later(first, months)
 
 
 class ExpenseForecast(Document):

@@ -18,61 +18,7 @@ from typing import List, Optional
 
 import typer
 
-
-def _date(text: Optional[str], field: str):
-    from datetime import date
-
-    from core.parties.search import parse_date
-
-    return parse_date(text, field) if text else date.today()
-
-
-def _company_id(session, key: Optional[str]) -> int:
-    from sqlalchemy import select
-
-    from core.errors import ValidationError
-    from core.models.company import Company
-
-    if key:
-        found = session.scalar(select(Company.id).where(Company.code == key.strip()))
-        if found is None and key.strip().isdigit():
-            found = session.scalar(select(Company.id).where(Company.id == int(key)))
-        if found is None:
-            raise ValidationError(f"Empresa {key} não encontrada.", field="company_id")
-        return found
-    ids = list(session.scalars(select(Company.id).limit(2)))
-    if len(ids) != 1:
-        raise ValidationError("Informe a empresa (--empresa): há mais de uma cadastrada." if ids
-                              else "Nenhuma empresa cadastrada.", field="company_id")
-    return ids[0]
-
-
-def refuse(exc) -> None:
-    """Exit 2 with the refusal in pt-BR and the field it names: `Erro: … (campo: debit_splits)`."""
-    from core.cli import fail
-
-    field = getattr(exc, "field", None)
-    fail(f"{exc}" + (f" (campo: {field})" if field else ""))
-
-
-def _pairs(values: List[str]) -> list[tuple[str, Optional[str]]]:
-    """"CODE=VALUE" (or just "CODE") options ⇒ [(code, value)]."""
-    out = []
-    for raw in values:
-        code, _, value = raw.partition("=")
-        out.append((code.strip(), value.strip() or None))
-    return out
-
-
-def _by_code(session, model, company_id: int, code: str, field: str, label: str) -> int:
-    from sqlalchemy import select
-
-    from core.errors import ValidationError
-
-    found = session.scalar(select(model.id).where(model.company_id == company_id, model.code == code))
-    if found is None:
-        raise ValidationError(f"{label} {code} não encontrado nesta empresa.", field=field)
-    return found
+from plugins.payables.cli_support import buyer_id, company_id as company_id_of, date_or_today, id_by_code, pairs, refuse
 
 
 def _build_request(s, o: dict):
@@ -82,10 +28,10 @@ def _build_request(s, o: dict):
     from plugins.payables.launch import LaunchRequest, find_supplier
     from plugins.payables.models import DUE_BY_TERM, DUE_FIXED_DAY
 
-    company_id = _company_id(s, o["empresa"])
-    template_id = (_by_code(s, AccountingTemplate, company_id, o["historico"], "template_id", "Histórico")
+    company_id = company_id_of(s, o["empresa"])
+    template_id = (id_by_code(s, AccountingTemplate, company_id, o["historico"], "template_id", "Histórico")
                    if o["historico"] else None)
-    debits = _pairs(o["conta_debito"])
+    debits = pairs(o["conta_debito"])
     splits, debit_id = [], None
     if len(debits) == 1 and debits[0][1] is None:
         debit_id = account_by_code(s, company_id, debits[0][0], field="debit_splits", side="débito").id
@@ -95,16 +41,16 @@ def _build_request(s, o: dict):
                 raise ValidationError(f"Desmembramento: informe o valor da conta débito {code} (CÓDIGO=VALOR).",
                                       field="debit_splits")
             splits.append((account_by_code(s, company_id, code, field="debit_splits", side="débito").id, value))
-    centres = [(_by_code(s, CostCentre, company_id, code, "cost_centres", "Centro de custo"), value or "")
-               for code, value in _pairs(o["centro_custo"])]
+    centres = [(id_by_code(s, CostCentre, company_id, code, "cost_centres", "Centro de custo"), value or "")
+               for code, value in pairs(o["centro_custo"])]
 
     def account(code, field, side):
         return account_by_code(s, company_id, code, field=field, side=side).id if code else None
 
-    buyer = _buyer_id(s, o["comprador"]) if o["comprador"] else None
+    buyer = buyer_id(s, o["comprador"]) if o["comprador"] else None
     return LaunchRequest(
         company_id=company_id, supplier_id=find_supplier(s, o["fornecedor"]).id,
-        emission_date=_date(o["emissao"], "emission_date"), launch_date=_date(o["lancamento"], "launch_date"),
+        emission_date=date_or_today(o["emissao"], "emission_date"), launch_date=date_or_today(o["lancamento"], "launch_date"),
         document=o["documento"], series=o["serie"], total=o["total"], discount=o["desconto"] or "0",
         installments=o["parcelas"], term_days=o["prazo"], due_mode=DUE_FIXED_DAY if o["vencimento_fixo"] else DUE_BY_TERM,
         payment_form=o["forma_pagamento"], template_id=template_id, debit_account_id=debit_id, debit_splits=splits,
@@ -113,17 +59,6 @@ def _build_request(s, o: dict):
         cost_centres=centres, keep_typed_apportionment=o["nao_ratear_diferenca"], advance=o["adiantamento"],
         order_number=o["pedido"], buyer_id=buyer, standard_note=o["observacao"], category=o["categoria"],
         create_category=o["criar_categoria"])
-
-
-def _buyer_id(session, key: str) -> int:
-    """The buyer (comprador): any party by CPF/CNPJ or code."""
-    from core.errors import ValidationError
-    from plugins.payables.launch import party_by_key
-
-    party = party_by_key(session, key)
-    if party is None:
-        raise ValidationError(f"Comprador {key.strip()} não encontrado.", field="buyer_id")
-    return party.id
 
 
 def _preview_dict(p) -> dict:
@@ -220,7 +155,7 @@ def register(cli: typer.Typer) -> None:
         rt = runtime(check_schema=True)
         try:
             with unit_of_work(rt.engine, readonly=True) as s:
-                company_id = _company_id(s, empresa) if empresa else None
+                company_id = company_id_of(s, empresa) if empresa else None
                 supplier_id = find_supplier(s, fornecedor).id if fornecedor else None
                 rows = [invoice_as_dict(s, i) for i in list_invoices(s, company_id=company_id, supplier_id=supplier_id,
                                                                      status=situacao)]

@@ -39,6 +39,28 @@ ALTER = "payables.installment.alter"
 CARRIERS = "payables.carriers"
 COST_CENTRES = "payables.cost_centres"
 PARTIAL = "baixa.parcial"
+AMOUNT_DUE = "baixa.valor_devido"
+APPORTIONMENT = "baixa.rateio"
+NO_EMAIL = "baixa.sem_email"
+
+
+def apportionment_text(session, plan) -> str:
+    """"Rateio de juros e taxa: ADM - Administrativo 60% (R$ 6,00); …" from the plan's ledger lines."""
+    from collections import defaultdict
+
+    from core.ledger.models import CostCentre
+    from core.money import format_brl
+
+    by_centre = defaultdict(lambda: Decimal("0.00"))
+    for line in plan.lines:
+        if line.cost_centre_id is not None and line.debit:
+            by_centre[line.cost_centre_id] += Decimal(line.debit)
+    parts = []
+    for centre_id, pct in plan.centre_shares:
+        c = session.get(CostCentre, centre_id)
+        parts.append(f"{c.code} - {c.name} {format(Decimal(pct).normalize(), 'f').replace('.', ',')}% "
+                     f"({format_brl(by_centre[centre_id])})")
+    return "Rateio de juros e taxa entre centros de custo: " + "; ".join(parts) + "."
 
 
 @choice_provider(CARRIERS)
@@ -93,6 +115,14 @@ class WriteOffParams(BaseModel):
                                      description="Texto livre, ex.: Agendado.")
     history_note: Optional[str] = Field(default=None, title="Complemento do histórico", max_length=200,
                                         json_schema_extra={"widget": "textarea"})
+    apportionment: Optional[str] = Field(
+        default=None, title="Rateio entre centros de custo (juros e taxa)", max_length=300,
+        description="CÓDIGO=% separados por ponto e vírgula, ex.: ADM=60; TEC=40 (somam 100). Vazio: o centro de "
+                    "custo acima, senão o rateio do lançamento. Histórico com rateio fixo: os percentuais dele.")
+    email_supplier: Optional[Literal["padrao", "sim", "nao"]] = Field(
+        default=None, title="Enviar e-mail ao fornecedor (recibo em PDF)",
+        description="Padrão: o parâmetro “Enviar e-mail ao fornecedor na baixa”. Só para fornecedor com e-mail.",
+        json_schema_extra={"labels": {"padrao": "Padrão do parâmetro", "sim": "Sim", "nao": "Não"}})
 
 
 class ReverseParams(BaseModel):
@@ -196,7 +226,32 @@ def writeoff_request(params, *, batch: bool = False):
         account_date=get("account_date"), category=get("category"), create_category=False,
         cheque_number=get("cheque_number"), cheque_cleared=bool(get("cheque_cleared")),
         our_number=get("our_number"), carrier_id=get("carrier_id"), situation=get("situation"),
-        history_note=get("history_note"))
+        history_note=get("history_note"), email_supplier={"sim": True, "nao": False}.get(get("email_supplier")))
+
+
+def parse_apportionment(session, company_id: int, text: str | None) -> list[tuple[int, str]] | None:
+    """"ADM=60; TEC=40" ⇒ [(centre id, "60"), …] (codes of the company); None when empty."""
+    from core.ledger.models import CostCentre
+    from plugins.payables.cli_support import id_by_code
+
+    if not text or not text.strip():
+        return None
+    out = []
+    for part in (p.strip() for p in text.replace("\n", ";").split(";")):
+        if not part:
+            continue
+        code, sep, pct = part.partition("=")
+        if not sep or not code.strip() or not pct.strip():
+            raise ValidationError(f"Rateio: use CÓDIGO=% (ex.: ADM=60; TEC=40). Recebido: {part}.",
+                                  field="apportionment")
+        out.append((id_by_code(session, CostCentre, company_id, code.strip(), "apportionment", "Centro de custo"),
+                    pct.strip()))
+    return out
+
+
+def _with_centres(session, inst, req, params):
+    req.cost_centres = parse_apportionment(session, inst.company_id, getattr(params, "apportionment", None))
+    return req
 
 
 def _dated(value) -> bool:
@@ -216,6 +271,7 @@ def _plans(ctx, records, params):
     out = []
     for inst in records:
         try:
+            _with_centres(ctx.session, inst, req, params)
             out.append((inst, preview_writeoff(ctx.session, inst, req, runtime=ctx.runtime, user=ctx.user)))
         except ValidationError as exc:
             out.append((inst, exc))
@@ -228,9 +284,28 @@ def _check_write_off(ctx, records, params):
 
 
 def _warn_write_off(ctx, records, params):
+    """Per record: the amount due before anything is typed (valor da parcela, já pago, restante —
+    and, once typed, the total of this write-off), then the partial write-off's alert."""
+    from core.money import format_brl
+    from plugins.payables.settings import settings_of
+    from plugins.payables.writeoff import installment_balance
+    from plugins.payables.writeoff_mail import supplier_email, wants_email
+
+    cfg = settings_of(ctx.runtime)
     out = []
     for inst, plan in _plans(ctx, records, params):
-        if plan is not None and not isinstance(plan, ValidationError):
+        if isinstance(plan, ValidationError):
+            continue
+        text = installment_balance(ctx.session, inst).text()
+        if plan is not None and plan.due != inst.amount:
+            text += f" Devido nesta baixa (com juros, taxa, desconto e abatimento): {format_brl(plan.due)}."
+        out.append(Advice(inst.id, AMOUNT_DUE, text))
+        if plan is not None and plan.centre_shares and (plan.interest or plan.fee or plan.remainder_interest):
+            out.append(Advice(inst.id, APPORTIONMENT, apportionment_text(ctx.session, plan)))
+        if wants_email(writeoff_request(params), cfg) and supplier_email(ctx.session, inst.invoice.supplier_id) is None:
+            out.append(Advice(inst.id, NO_EMAIL, f"Fatura {inst.code}: o fornecedor não tem e-mail cadastrado; o "
+                                                 "recibo não será enviado."))
+        if plan is not None:
             out += [Advice(inst.id, PARTIAL, text) for text in plan.alerts]
     return out
 
@@ -239,12 +314,13 @@ def _run_write_off(ctx, records, params):
     from plugins.payables.writeoff import write_off, write_off_batch
 
     if len(records) == 1:
-        write_off(ctx.session, records[0], writeoff_request(params), runtime=ctx.runtime, user=ctx.user)
+        req = _with_centres(ctx.session, records[0], writeoff_request(params), params)
+        write_off(ctx.session, records[0], req, runtime=ctx.runtime, user=ctx.user)
         return
     if params.paid is not None:
         raise ValidationError("A baixa em lote é sempre total: deixe o Valor pago vazio.", field="paid")
-    write_off_batch(ctx.session, [(inst, writeoff_request(params, batch=True)) for inst in records],
-                    runtime=ctx.runtime, user=ctx.user)
+    write_off_batch(ctx.session, [(inst, _with_centres(ctx.session, inst, writeoff_request(params, batch=True), params))
+                                  for inst in records], runtime=ctx.runtime, user=ctx.user)
 
 
 def _check_reverse(ctx, records, params):

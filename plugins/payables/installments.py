@@ -47,7 +47,7 @@ def weekday_or_monday(day: date) -> date:
     return day
 
 
-def _same_day_months_later(first: date, months: int) -> date:
+def same_day_months_later(first: date, months: int) -> date:
     index = first.year * 12 + first.month - 1 + months
     year, month = index // 12, index % 12 + 1
     return date(year, month, min(first.day, calendar.monthrange(year, month)[1]))
@@ -69,7 +69,7 @@ def due_dates(emission: date, count: int, term_days: int, *, mode: str = DUE_BY_
     if mode == DUE_BY_TERM:
         dates = [emission + timedelta(days=term_days * k) for k in range(1, count + 1)]
     else:
-        dates = [_same_day_months_later(first, k) for k in range(count)]
+        dates = [same_day_months_later(first, k) for k in range(count)]
     return [weekday_or_monday(d) for d in dates] if only_weekdays else dates
 
 

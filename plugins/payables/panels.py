@@ -34,9 +34,16 @@ def register_tabs(register) -> None:
 
 def installment_rows(session, installments) -> list[dict]:
     """One row per installment: code, número, parcela, emissão, vencimento, valor, fornecedor,
-    documento/série, situação, status livre, nosso número, observação."""
+    documento/série, situação, status livre, nosso número, observação, aprovação and the
+    write-off in force (`writeoff_id`, for the receipt's link)."""
     from core.parties.models import Party
 
+    installments = list(installments)
+    active = {}  # installment id ⇒ its write-off in force (the receipt's link)
+    ids = [p.id for p in installments]
+    for start in range(0, len(ids), 500):
+        active.update(session.execute(select(PayableWriteOff.installment_id, PayableWriteOff.id).where(
+            PayableWriteOff.installment_id.in_(ids[start:start + 500]), PayableWriteOff.reversed.is_(False))).all())
     invoices = {}
     parties = {}
     rows = []
@@ -51,7 +58,9 @@ def installment_rows(session, installments) -> list[dict]:
                      "document": "/".join(x for x in (inv.document, inv.series) if x), "status": p.status,
                      "status_label": STATUS_LABELS[p.status], "situation": p.situation or "",
                      "our_number": p.our_number or "", "note": p.note or "",
-                     "open": p.status == STATUS_OPEN, "remainder_of_id": p.remainder_of_id})
+                     "open": p.status == STATUS_OPEN, "remainder_of_id": p.remainder_of_id,
+                     "invoice_id": inv.id, "company_id": p.company_id, "approved": inv.approved_at is not None, "approved_at": inv.approved_at,
+                     "writeoff_id": active.get(p.id)})
     return rows
 
 
@@ -94,7 +103,8 @@ def _render(ctx, name: str, **values) -> str:
 
 def render_payable(ctx) -> str:
     rows = installment_rows(ctx.session, payable_installments(ctx.session, ctx.party.id))
-    return _render(ctx, "payables/payable_tab.html", rows=rows, actions=installment_action_names(ctx.runtime))
+    return _render(ctx, "payables/payable_tab.html", rows=rows, actions=installment_action_names(ctx.runtime),
+                   show_documents=True)
 
 
 def render_launches(ctx) -> str:

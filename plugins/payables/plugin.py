@@ -15,7 +15,7 @@ pagar"), `approval` ("Aprovar fatura" / "Remover aprovação"). See README.md.
 from pathlib import Path
 
 from hooks import hookimpl
-from plugins.payables import cashflow_models, models  # noqa: F401  (maps the tables for migrations)
+from plugins.payables import cashflow_models, cheque_ranges, models  # noqa: F401  (maps the tables for migrations)
 
 LABEL = "Contas a pagar"
 REQUIRES = ()
@@ -39,6 +39,7 @@ def register_doctypes(register):
     register(models.FinancialCategory)
     register(models.Carrier)
     register(cashflow_models.ExpenseForecast)
+    register(cheque_ranges.ChequeRange)  # faixas de cheque (nosso número na baixa)
 
 
 @hookimpl
@@ -69,6 +70,10 @@ def register_cli_commands(cli):
     from plugins.payables.tools_cli import register as register_tools
 
     register_tools(cli)  # quita pagar alterar | excluir | anotar | recibo | autorizacao | bordero
+    from core.bench import bench_group
+    from plugins.payables.bench import register as register_bench
+
+    register_bench(bench_group(cli))  # quita bench pagar-fornecedor
 
 
 @hookimpl
@@ -85,6 +90,9 @@ def register_routes(register):
 
     register(router)
     register(pages_router)
+    from plugins.payables.documents_web import router as documents_router
+
+    register(documents_router)  # recibo, autorização, borderô (PDF) linked from "Faturas a pagar"
 
 
 @hookimpl
@@ -108,6 +116,13 @@ def register_actions(register):
 
     for action in DELETE_ACTIONS + ANNOTATE_ACTIONS + APPROVAL_ACTIONS:  # Alterar/Excluir Pagamento, aprovação
         register(action)
+
+
+@hookimpl
+def register_outbox_handlers(register):
+    from plugins.payables.writeoff_mail import OUTBOX_KIND, handle_writeoff_email
+
+    register(OUTBOX_KIND, handle_writeoff_email)  # e-mail to the supplier at write-off
 
 
 @hookimpl

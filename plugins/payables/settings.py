@@ -15,12 +15,43 @@ discount_account_code = "3.2.01"      # descontos obtidos (receita / redução)
 abatement_template_code = "ABT"       # histórico da operação padrão "Abatimentos Obtidos" (conta crédito)
 retention_template_codes = { irrf = "105", pis = "100", cofins = "101", csll = "102" }
 blocked_carriers = { "*" = ["CARTORIO"], joana = ["BB"] }  # "Portadores bloqueados" por usuário
+email_supplier_on_writeoff = false    # "Enviar e-mail ao fornecedor na baixa da fatura Contas a Pagar"
+
+[plugins.payables.email]              # SMTP do aviso de pagamento (recibo em PDF anexo)
+host = "smtp.provedor.com.br"
+port = 587
+from_address = "pagar@provedor.com.br"  # remetente do WorkFlow "Contas a Pagar"; vazio ⇒ e-mail da empresa
+starttls = true
 ```
 """
 
 from __future__ import annotations
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
+
+
+class PayablesMailSettings(BaseModel):
+    """`[plugins.payables.email]`: the SMTP server of the supplier's payment notice (baixa)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    host: str | None = Field(default=None, description="Servidor SMTP (ex.: smtp.provedor.com.br).")
+    port: int = Field(default=587, ge=1, le=65535, description="Porta do servidor SMTP.")
+    from_address: str | None = Field(
+        default=None, description="Remetente do WorkFlow \"Contas a Pagar\"; vazio ⇒ o e-mail da empresa (Dados da "
+                                  "Empresa).")
+    from_name: str | None = Field(default=None, description="Nome do remetente; vazio ⇒ nome da empresa.")
+    starttls: bool = Field(default=False, description="Usar STARTTLS depois de conectar.")
+    ssl: bool = Field(default=False, description="Conexão SSL/TLS direta (porta 465).")
+    username: str | None = Field(default=None, description="Usuário da autenticação SMTP (opcional).")
+    password: str | None = Field(default=None, description="Senha da autenticação SMTP (opcional).")
+    timeout_seconds: float = Field(default=30.0, gt=0, le=600, description="Tempo limite da conexão SMTP.")
+
+    @model_validator(mode="after")
+    def _one_tls_mode(self):
+        if self.starttls and self.ssl:
+            raise ValueError("use starttls OU ssl, não os dois")
+        return self
 
 
 class PayablesSettings(BaseModel):
@@ -60,6 +91,13 @@ class PayablesSettings(BaseModel):
         default_factory=lambda: {"irrf": "105", "pis": "100", "cofins": "101", "csll": "102"},
         description="Históricos das operações padrão Retenção de IRRF (105), PIS (100), COFINS (101) e CSLL (102) "
                     "usados na baixa de faturas de serviço (débito e crédito do histórico).")
+    email_supplier_on_writeoff: bool = Field(
+        default=False, validation_alias=AliasChoices("email_supplier_on_writeoff",
+                                                     "enviar_email_ao_fornecedor_na_baixa"),
+        description="Enviar e-mail ao fornecedor na baixa da fatura Contas a Pagar (com o recibo em PDF); a baixa "
+                    "pode desmarcar.")
+    email: PayablesMailSettings = Field(default_factory=PayablesMailSettings,
+                                        description="Servidor SMTP do aviso de pagamento ao fornecedor.")
     blocked_carriers: dict[str, list[str]] = Field(
         default_factory=dict,
         description="Portadores bloqueados por usuário (login ⇒ códigos de portador; \"*\" vale para todos): "

@@ -23,7 +23,8 @@ from typing import List, Optional
 
 import typer
 
-from plugins.payables.cashflow_cli import _run as _in_unit_of_work  # work(session, runtime); refusal ⇒ code 2
+from plugins.payables.cli_support import (buyer_id, carrier_id, company_id as company_id_of, id_by_code, optional_date,
+                                          run as _in_unit_of_work)  # work(session, runtime); refusal ⇒ code 2
 
 # option name ⇒ AlterRequest field (values passed as typed; dates and codes converted in alter_request_from_options)
 _TEXT_OPTIONS = {"observacao": "note", "numero": "number", "valor": "amount", "documento": "document",
@@ -36,10 +37,9 @@ _LABELS = {"due_date": "vencimento", "note": "observação", "number": "número"
 
 
 def _installment(s, empresa: Optional[str], code: int):
-    from plugins.payables.cli import _company_id
     from plugins.payables.writeoff import installment_by_code
 
-    return installment_by_code(s, _company_id(s, empresa), code)
+    return installment_by_code(s, company_id_of(s, empresa), code)
 
 
 def alter_request_from_options(s, o: dict, company_id: int):
@@ -49,21 +49,19 @@ def alter_request_from_options(s, o: dict, company_id: int):
     from core.ledger.models import AccountingTemplate
     from plugins.payables.alter import AlterRequest
     from plugins.payables.apportionment import account_by_code
-    from plugins.payables.cli import _buyer_id, _by_code
-    from plugins.payables.writeoff_cli import _carrier_id, _optional_date
 
     req = AlterRequest(create_category=o["criar_categoria"])
     for option, name in _TEXT_OPTIONS.items():
         if o[option] is not None:
             setattr(req, name, o[option])
     if o["vencimento"]:
-        req.due_date = _optional_date(o["vencimento"], "due_date")
+        req.due_date = optional_date(o["vencimento"], "due_date")
     if o["portador"]:
-        req.carrier_id = _carrier_id(s, o["portador"], "carrier_id")
+        req.carrier_id = carrier_id(s, o["portador"], "carrier_id")
     if o["comprador"]:
-        req.buyer_id = _buyer_id(s, o["comprador"])
+        req.buyer_id = buyer_id(s, o["comprador"])
     if o["historico"]:
-        req.template_id = _by_code(s, AccountingTemplate, company_id, o["historico"], "template_id", "Histórico")
+        req.template_id = id_by_code(s, AccountingTemplate, company_id, o["historico"], "template_id", "Histórico")
     for option, name, side in (("conta_fluxo", "cash_flow_account_id", "de fluxo de caixa"),
                                ("conta_debito", "debit_account_id", "débito"),
                                ("conta_credito", "credit_account_id", "crédito")):
@@ -119,14 +117,13 @@ def register(cli: typer.Typer) -> None:
         """Altera uma fatura a pagar em aberto (Alterar Pagamento - Contas a Pagar)."""
         from plugins.payables.alter import alter_invoice
         from plugins.payables.annotations import add_annotation
-        from plugins.payables.writeoff_cli import _optional_date
 
         options = dict(locals())
 
         def work(s, rt):
             inst = _installment(s, empresa, fatura)
             result = alter_invoice(s, inst, alter_request_from_options(s, options, inst.company_id), runtime=rt,
-                                   on=_optional_date(data, "on"))
+                                   on=optional_date(data, "on"))
             if anotacao:
                 add_annotation(s, inst, anotacao)
             return {"code": inst.code, "invoice": result.invoice.number, "changed": result.changed,
@@ -158,11 +155,10 @@ def register(cli: typer.Typer) -> None:
     ):
         """Exclui o lançamento de uma fatura a pagar em aberto (todas as parcelas) e estorna o lançamento contábil."""
         from plugins.payables.delete import delete_invoice
-        from plugins.payables.writeoff_cli import _optional_date
 
         def work(s, rt):
             invoice = delete_invoice(s, _installment(s, empresa, fatura), reason=motivo, reason_code=codigo_motivo,
-                                     runtime=rt, on=_optional_date(data, "on"))
+                                     runtime=rt, on=optional_date(data, "on"))
             return {"invoice": invoice.number, "codes": [p.code for p in invoice.parcels],
                     "reason": invoice.deletion_reason, "reversal_entry_id": invoice.deletion_entry_id}
 
@@ -231,12 +227,10 @@ def register(cli: typer.Typer) -> None:
         """Borderô de pagamento: faturas escolhidas (ou baixadas numa data) com os totais; PDF e/ou xlsx."""
         from core.money import format_brl
         from plugins.payables.bordero import bordero, bordero_xlsx
-        from plugins.payables.cli import _company_id
         from plugins.payables.printing import bordero_pdf
-        from plugins.payables.writeoff_cli import _optional_date
 
         def work(s, rt):
-            b = bordero(s, company_id=_company_id(s, empresa), codes=fatura, paid_on=_optional_date(data_baixa, "paid_on"))
+            b = bordero(s, company_id=company_id_of(s, empresa), codes=fatura, paid_on=optional_date(data_baixa, "paid_on"))
             return b, (bordero_pdf(s, b) if saida else None)
 
         b, pdf = _in_unit_of_work(work, readonly=True)

@@ -11,12 +11,16 @@
   with what the operator changed in the preview; only the data the preview showed is launched (a
   signature of the form: changed since ⇒ a new preview, nothing written);
 - `GET  /pagar/fornecedores?fornecedor_busca=…` — the supplier search (options of the select);
-- `GET  /pagar/faturas` — "Faturas a pagar": filters (fornecedor, situação, vencimento, documento,
-  nosso número/cheque, faixa) and the installments with the kernel actions "Baixar fatura a pagar" and
-  "Estornar baixa" (`installment_actions.py`).
+- `GET  /pagar/faturas` — "Faturas a pagar": filters (fornecedor by name, CPF/CNPJ or code, situação,
+  vencimento, documento, nosso número/cheque, faixa; "Aprovadas / Aguardando aprovação" with
+  `require_approval`) and the installments with the kernel actions "Baixar fatura a pagar" and
+  "Estornar baixa" (`installment_actions.py`), the approval column and the documents' links
+  (`documents_web.py`: recibo, autorização, borderô);
+- `GET  /pagar/lancar?repetir=1` — "Repetir último lançamento": the form with the user's last launch
+  (`repeat.py`).
 
-Permissions: the launch needs "Lançamento de faturas"; the list any payables permission (each
-action checks its own). CSRF: the app-wide dependency (htmx sends the header).
+Permissions: the launch needs "Lançamento de faturas"; the list (and its menu item) any payables
+permission (each action checks its own). CSRF: the app-wide dependency (htmx sends the header).
 """
 
 from __future__ import annotations
@@ -54,16 +58,21 @@ add_template_dir(TEMPLATES)
 router = APIRouter()
 
 
+# "Faturas a pagar" opens with any payables permission (each action checks its own).
+LIST_PERMISSIONS = (PERM_LAUNCH, PERM_WRITE_OFF, PERM_REVERSE, PERM_ALTER, PERM_APPROVE)
+
+
 def menu_items() -> list[MenuItem]:
     return [MenuItem("Lançar pagamento", LAUNCH_URL, group=MENU_GROUP, order=10, permission=PERM_LAUNCH),
-            MenuItem("Faturas a pagar", LIST_URL, group=MENU_GROUP, order=20, permission=PERM_WRITE_OFF)]
+            MenuItem("Faturas a pagar", LIST_URL, group=MENU_GROUP, order=20, any_permissions=LIST_PERMISSIONS)]
 
 
-def _require_any(request: Request):
+def require_any_payables(request: Request):
+    """Dependency: the user has any payables permission (the list and its documents)."""
     from core.auth import has_permission
 
     user = current_user(request)
-    if not any(has_permission(user, p) for p in (PERM_LAUNCH, PERM_WRITE_OFF, PERM_REVERSE, PERM_ALTER, PERM_APPROVE)):
+    if not any(has_permission(user, p) for p in LIST_PERMISSIONS):
         raise HTTPException(status_code=403, detail="Você não tem a permissão necessária: contas a pagar")
     return user
 
@@ -350,16 +359,32 @@ def launched_view(session, invoice_id: int) -> dict:
             "supplier": session.get(Party, inv.supplier_id).name, "parcels": list(inv.parcels), "lines": lines}
 
 
+def repeated_form(session, f: LaunchForm, user) -> str:
+    """"Repetir último lançamento": `f` filled with the user's last launch (repeat.py); the notice."""
+    from plugins.payables.repeat import last_launch_form
+
+    last = last_launch_form(session, getattr(user, "id", None))
+    if last is None:
+        return "Você ainda não lançou nenhuma fatura a pagar: não há lançamento para repetir."
+    f.values.update(last.values)
+    f.splits = last.splits + [("", "")] * (MAX_DEBIT_SPLITS - len(last.splits))
+    f.centres = dict(last.centres)
+    return (f"Dados do lançamento nº {last.number} repetidos (datas de hoje; documento e nº do pedido em branco): "
+            "confira e clique em Prévia.")
+
+
 @router.get(LAUNCH_URL, include_in_schema=False)
 async def launch_page(request: Request, user=Depends(require_permission(PERM_LAUNCH))):
     from core.db import unit_of_work
 
     runtime = request.app.state.runtime
+    repeat = bool(request.query_params.get("repetir"))
     f = LaunchForm(values={k: v for k, v in request.query_params.items() if k == "company_id"})
 
     def ctx():
         with unit_of_work(runtime.engine, readonly=True) as s:
-            return {**_form_context(s, f, user), "preview": None}
+            notice = repeated_form(s, f, user) if repeat else None
+            return {**_form_context(s, f, user), "preview": None, "notice": notice}
 
     return render(request, "payables/launch.html", **await run_in_threadpool(ctx))
 
@@ -396,7 +421,8 @@ async def supplier_search(request: Request, user=Depends(require_permission(PERM
 # --- the list "Faturas a pagar" -------------------------------------------------------------------
 
 LIST_FILTERS = ("fornecedor", "situacao", "vencimento_de", "vencimento_ate", "documento", "nosso_numero",
-                "faixa_de", "faixa_ate")
+                "faixa_de", "faixa_ate", "aprovacao")
+APPROVAL_FILTERS = (("aprovadas", "Aprovadas"), ("aguardando", "Aguardando aprovação"))
 
 
 def list_filter(params, user):
@@ -413,27 +439,42 @@ def list_filter(params, user):
                           document=typed["documento"] or None, our_number=typed["nosso_numero"] or None,
                           code_from=_int(typed["faixa_de"], "faixa_de", "Faixa de faturas"),
                           code_to=_int(typed["faixa_ate"], "faixa_ate", "Faixa de faturas"), limit=500)
+    if typed["aprovacao"]:
+        if typed["aprovacao"] not in dict(APPROVAL_FILTERS):
+            raise ValidationError("Aprovação: escolha Aprovadas ou Aguardando aprovação.", field="aprovacao")
+        f.approved = typed["aprovacao"] == "aprovadas"
     return f, typed
+
+
+def supplier_filter(session, f, text: str) -> None:
+    """The list's "Fornecedor": CPF/CNPJ or code first; otherwise a part of the name (or trade name)."""
+    from plugins.payables.launch import party_by_key
+
+    party = party_by_key(session, text)
+    if party is not None:
+        f.supplier_id = party.id
+    elif any(c.isalpha() for c in text):
+        f.supplier_name = text
+    else:
+        raise ValidationError(f"Fornecedor {text} não encontrado (informe o nome, o CPF/CNPJ ou o código).",
+                              field="fornecedor")
 
 
 def build_list(runtime, params, user) -> dict:
     from core.db import unit_of_work
-    from plugins.payables.launch import party_by_key
     from plugins.payables.panels import installment_rows
+    from plugins.payables.settings import settings_of
     from plugins.payables.writeoff_search import search_installments
 
     ctx = {"rows": [], "error": None, "statuses": STATUSES, "list_url": LIST_URL,
-           "actions": installment_action_names(runtime)}
+           "actions": installment_action_names(runtime), "approval_filters": APPROVAL_FILTERS,
+           "show_approval": settings_of(runtime).require_approval, "show_documents": True}
     with unit_of_work(runtime.engine, readonly=True) as s:
         try:
             f, typed = list_filter(params, user)
             ctx["typed"] = typed
             if typed["fornecedor"]:
-                party = party_by_key(s, typed["fornecedor"])
-                if party is None:
-                    raise ValidationError(f"Fornecedor {typed['fornecedor']} não encontrado (informe o CPF/CNPJ ou "
-                                          "o código).", field="fornecedor")
-                f.supplier_id = party.id
+                supplier_filter(s, f, typed["fornecedor"])
             ctx["rows"] = installment_rows(s, search_installments(s, f))
         except ValidationError as exc:
             ctx["error"], ctx["error_field"] = str(exc), exc.field
@@ -442,6 +483,6 @@ def build_list(runtime, params, user) -> dict:
 
 
 @router.get(LIST_URL, include_in_schema=False)
-async def list_page(request: Request, user=Depends(_require_any)):
+async def list_page(request: Request, user=Depends(require_any_payables)):
     ctx = await run_in_threadpool(build_list, request.app.state.runtime, request.query_params, user)
     return render(request, "payables/installments.html", status_code=400 if ctx["error"] else 200, **ctx)

@@ -54,6 +54,7 @@ from core.ledger.services import LineSpec, check_protection, post_entry
 from core.money import ZERO, format_brl, round_money
 from core.numbering import next_number
 from plugins.payables.apportionment import account_by_code
+from plugins.payables.cheque_ranges import check_cheque_range
 from plugins.payables.installment_edit import active_carrier
 from plugins.payables.launch import (INSTALLMENT_COUNTER, category_named, installment_number, money_field,
                                      text_field)
@@ -72,6 +73,36 @@ def partial_alert(paid: Decimal, due: Decimal) -> str:
     """The manual's alert when "Valor Pago" is lower than the invoice (baixa parcial)."""
     return (f"O valor pago ({format_brl(paid)}) é inferior ao valor da fatura ({format_brl(due)}): será realizada "
             f"uma baixa parcial e gerada uma nova fatura com o valor restante ({format_brl(due - paid)}).")
+
+
+@dataclass(frozen=True)
+class InstallmentBalance:
+    """What the write-off dialog shows before anything is typed (the fields the manual keeps read
+    only): the installment's original value, what was already paid of it in partial write-offs in
+    force (the chain of remainder installments) and what is left to pay now."""
+
+    code: int
+    original: Decimal            # valor da parcela (the first installment of the chain)
+    paid: Decimal                # já pago (principal of the partial write-offs in force)
+    remaining: Decimal           # restante (this installment's amount)
+
+    def text(self) -> str:
+        return (f"Fatura {self.code}: valor da parcela {format_brl(self.original)}; já pago {format_brl(self.paid)}; "
+                f"restante a pagar {format_brl(self.remaining)}.")
+
+
+def installment_balance(session: Session, inst: PayableInstallment) -> InstallmentBalance:
+    """`InstallmentBalance` of `inst`: walks `remainder_of_id` back to the original installment."""
+    paid = Decimal("0.00")
+    node, seen = inst, set()
+    while node.remainder_of_id is not None and node.id not in seen:
+        seen.add(node.id)
+        node = session.get(PayableInstallment, node.remainder_of_id)
+        paid += sum(session.scalars(select(PayableWriteOff.principal).where(
+            PayableWriteOff.installment_id == node.id, PayableWriteOff.reversed.is_(False))), Decimal("0.00"))
+    own = sum(session.scalars(select(PayableWriteOff.principal).where(
+        PayableWriteOff.installment_id == inst.id, PayableWriteOff.reversed.is_(False))), Decimal("0.00"))
+    return InstallmentBalance(inst.code, node.amount, paid + own, inst.amount - own if own else inst.amount)
 
 
 @dataclass
@@ -100,6 +131,8 @@ class WriteOffRequest:
     account_date: date | None = None        # Data para Lançamento na Conta (default: paid_on)
     carrier_id: int | None = None           # Portador (None: keep)
     situation: str | None = None            # Status (free text, e.g. "Agendado")
+    email_supplier: bool | None = None      # e-mail the receipt to the supplier (None: the setting)
+    cost_centres: list | None = None        # rateio of juros/taxa: [(centre id, %)] (None: see centre_shares)
 
 
 @dataclass(frozen=True)
@@ -126,6 +159,7 @@ class WriteOffPlan:
     foreign_amount: Decimal | None = None
     conversion_index: Decimal | None = None
     alerts: list[str] = field(default_factory=list)
+    centre_shares: list = field(default_factory=list)   # (centre id, %) of juros/taxa ("rateio" screen)
 
 
 def installment_by_code(session: Session, company_id: int, code) -> PayableInstallment:
@@ -276,18 +310,31 @@ def _remainder_interest(req: WriteOffRequest, cfg, partial: bool) -> Decimal:
     return extra
 
 
-def _entry_lines(accounts: _Accounts, v: dict, *, debit_id: int, cash_id: int, centre: int | None,
+def _by_centre(account_id: int, amount: Decimal, shares: list[tuple[int, Decimal]], memo: str | None = None
+               ) -> list[LineSpec]:
+    """Debit `amount` on `account_id`, one line per cost centre of `shares` (largest remainder)."""
+    from core.money import from_cents, to_cents
+    from plugins.payables.apportionment import distribute
+
+    if not shares:
+        return [LineSpec.dr(account_id, amount, memo=memo)]
+    parts = distribute(to_cents(amount), [p for _c, p in shares])
+    return [LineSpec.dr(account_id, from_cents(cents), cost_centre_id=c, memo=memo)
+            for (c, _p), cents in zip(shares, parts) if cents]
+
+
+def _entry_lines(accounts: _Accounts, v: dict, *, debit_id: int, cash_id: int, centres: list[tuple[int, Decimal]],
                  supplier_id: int, code: int) -> list[LineSpec]:
-    """The write-off's lines (module docstring) but the taxes; zero values give no line."""
+    """The write-off's lines (module docstring) but the taxes; zero values give no line. Juros and
+    taxa (expenses) are apportioned between `centres` (cost centre id, %)."""
     def interest_account() -> int:
         return accounts.by_setting("interest_account_code", "juros/multa")
 
     lines = [LineSpec.dr(debit_id, v["principal"], party_id=supplier_id, memo=f"Fatura {code}")]
     if v["interest"]:
-        lines.append(LineSpec.dr(interest_account(), v["interest"], cost_centre_id=centre))
+        lines += _by_centre(interest_account(), v["interest"], centres)
     if v["fee"]:
-        lines.append(LineSpec.dr(accounts.by_setting("fee_account_code", "taxa financeira"), v["fee"],
-                                 cost_centre_id=centre))
+        lines += _by_centre(accounts.by_setting("fee_account_code", "taxa financeira"), v["fee"], centres)
     if v["paid"]:
         lines.append(LineSpec.cr(cash_id, v["paid"], memo=f"Fatura {code}"))
     if v["discount"]:
@@ -295,9 +342,29 @@ def _entry_lines(accounts: _Accounts, v: dict, *, debit_id: int, cash_id: int, c
     if v["abatement"]:
         lines.append(LineSpec.cr(accounts.abatement(), v["abatement"]))
     if v["extra"]:
-        lines += [LineSpec.dr(interest_account(), v["extra"], cost_centre_id=centre),
-                  LineSpec.cr(debit_id, v["extra"], party_id=supplier_id, memo="Juros da nova fatura")]
+        lines += _by_centre(interest_account(), v["extra"], centres)
+        lines.append(LineSpec.cr(debit_id, v["extra"], party_id=supplier_id, memo="Juros da nova fatura"))
     return lines
+
+
+def centre_shares(session: Session, invoice: PayableInvoice, req: WriteOffRequest) -> list[tuple[int, Decimal]]:
+    """"Baixa de fatura com rateio entre centro de custo": how juros and taxa are apportioned.
+
+    - `req.cost_centres` [(centre, %)]: the histórico of the launch decides — rateio **fixo** ⇒ its
+      percentages only (others refused), **variável** or none ⇒ the typed ones (sum 100 %);
+    - else `req.cost_centre_id` ⇒ that centre at 100 %;
+    - else the launch's own apportionment (the percentages of the launch, "confirmar o rateio").
+    """
+    from core.ledger.models import AccountingTemplate
+    from plugins.payables.apportionment import HUNDRED, apportion
+
+    if req.cost_centres:
+        template = session.get(AccountingTemplate, invoice.template_id) if invoice.template_id else None
+        _kind, shares = apportion(session, invoice.company_id, HUNDRED, template, list(req.cost_centres))
+        return [(sh.cost_centre_id, sh.percent) for sh in shares]
+    if req.cost_centre_id is not None:
+        return [(_cost_centre(session, invoice.company_id, req.cost_centre_id), HUNDRED)]
+    return [(a.cost_centre_id, Decimal(a.percent)) for a in invoice.apportionment]
 
 
 def _plan(session: Session, inst: PayableInstallment, req: WriteOffRequest, cfg, user, *,
@@ -335,15 +402,18 @@ def _plan(session: Session, inst: PayableInstallment, req: WriteOffRequest, cfg,
     debit_id = (account_by_code(session, invoice.company_id, req.debit_account_id, field="debit_account_id",
                                 side="débito").id if req.debit_account_id else invoice.credit_account_id)
     cash = _cash_account(session, invoice, req, cfg)
-    centre = _cost_centre(session, invoice.company_id, req.cost_centre_id)
+    check_cheque_range(session, cash, req.our_number)
+    shares = centre_shares(session, invoice, req)
+    centre = shares[0][0] if len(shares) == 1 else None
     taxes = tax_postings(session, invoice, principal, cfg.retention_template_codes)
     values = dict(principal=principal, interest=interest, fee=fee, paid=paid, discount=discount, abatement=abatement,
                   extra=extra)
     lines = _entry_lines(_Accounts(session, invoice.company_id, cfg), values, debit_id=debit_id, cash_id=cash.id,
-                         centre=centre, supplier_id=invoice.supplier_id, code=inst.code) + tax_lines(taxes)
+                         centres=shares, supplier_id=invoice.supplier_id, code=inst.code) + tax_lines(taxes)
     kind = WRITEOFF_BATCH if batch else (WRITEOFF_PARTIAL if partial else WRITEOFF_TOTAL)
     return WriteOffPlan(inst.id, kind, paid_on, due, paid, principal, inst.amount - principal, interest, discount,
-                        fee, abatement, extra, taxes, lines, debit_id, cash.id, centre, foreign, index, alerts)
+                        fee, abatement, extra, taxes, lines, debit_id, cash.id, centre, foreign, index, alerts,
+                        shares)
 
 
 def _cost_centre(session: Session, company_id: int, centre_id: int | None) -> int | None:
@@ -435,7 +505,9 @@ def _write(session: Session, inst: PayableInstallment, req: WriteOffRequest, pla
     wo.entry_id = entry.id
     session.flush()
     record(session, action="write_off", target_kind="payables.installment", target_id=inst.id, user=user,
-           before=before, after={**snapshot(inst), "writeoff": snapshot(wo)}, company_id=invoice.company_id)
+           before=before, after={**snapshot(inst), "writeoff": snapshot(wo),
+                                 "cost_centres": [[c, str(p)] for c, p in plan.centre_shares]},
+           company_id=invoice.company_id)
     return wo
 
 
@@ -449,10 +521,15 @@ def write_off(session: Session, inst: PayableInstallment, req: WriteOffRequest, 
               user=None) -> PayableWriteOff:
     """Individual write-off, total or partial (module docstring). Never commits; checks everything
     before writing."""
+    from plugins.payables.writeoff_mail import queue_supplier_email
+
     _lock(session, inst)
-    plan = _plan(session, inst, req, settings_of(runtime), user)
+    cfg = settings_of(runtime)
+    plan = _plan(session, inst, req, cfg, user)
     label = "Baixa parcial" if plan.kind == WRITEOFF_PARTIAL else "Baixa"
-    return _write(session, inst, req, plan, user=user, entry_description=label)
+    wo = _write(session, inst, req, plan, user=user, entry_description=label)
+    queue_supplier_email(session, wo, req, cfg)  # outbox: sent only after commit
+    return wo
 
 
 def write_off_batch(session: Session, items: list[tuple[PayableInstallment, WriteOffRequest]], *, runtime=None,
@@ -476,5 +553,11 @@ def write_off_batch(session: Session, items: list[tuple[PayableInstallment, Writ
             problems.append(text if text.startswith(f"Fatura {inst.code}") else f"Fatura {inst.code}: {text}")
     if problems:
         raise ValidationError(" ".join(problems), field="installments")
-    return [_write(session, inst, req, plan, user=user, entry_description="Baixa em lote")
-            for (inst, req), plan in zip(items, plans)]
+    from plugins.payables.writeoff_mail import queue_supplier_email
+
+    out = []
+    for (inst, req), plan in zip(items, plans):
+        wo = _write(session, inst, req, plan, user=user, entry_description="Baixa em lote")
+        queue_supplier_email(session, wo, req, cfg)
+        out.append(wo)
+    return out

@@ -3,8 +3,9 @@
     quita pagar baixar --fatura 1 [--data 05/12/2026] [--juros 10,00] [--desconto 2,00] [--taxa 1,50] \\
         [--abatimento 3,00] [--valor-pago 100,00 --novo-vencimento 15/01/2027 [--observacao-saldo …] \\
         [--juros-saldo 4,66]] [--indice-conversao 5,4998] [--conta-credito 1.1.1.02] [--conta-debito 2.1.01] \\
-        [--centro-custo ADM] [--complemento …] [--categoria Links [--criar-categoria]] [--cheque 123 [--compensado]] \\
-        [--nosso-numero NN] [--data-conta 07/12/2026] [--portador BB] [--status Pago] [--previa] [--json]
+        [--centro-custo ADM | --rateio ADM=60 --rateio TEC=40] [--complemento …] [--categoria Links [--criar-categoria]] [--cheque 123 [--compensado]] \\
+        [--nosso-numero NN] [--data-conta 07/12/2026] [--portador BB] [--status Pago] \\
+        [--email-fornecedor | --sem-email-fornecedor] [--previa] [--json]
     quita pagar baixar --fatura 1 --fatura 2 …            # em lote (sempre total)
     quita pagar baixar --lote --vencimento-de 01/12/2026 --vencimento-ate 31/12/2026 [--fornecedor DOC] \\
         [--faixa 1-10] [--filtro-portador BB] [--serie 1] [--documento 4512] [--forma-pagamento crediario] \\
@@ -21,43 +22,28 @@ from typing import List, Optional
 
 import typer
 
-
-def _optional_date(text: Optional[str], field: str):
-    from core.parties.search import parse_date
-
-    return parse_date(text, field) if text else None
-
-
-def _carrier_id(session, code: Optional[str], field: str) -> Optional[int]:
-    from sqlalchemy import select
-
-    from core.errors import ValidationError
-    from plugins.payables.models import Carrier
-
-    if not code:
-        return None
-    found = session.scalar(select(Carrier.id).where(Carrier.code == code.strip()))
-    if found is None:
-        raise ValidationError(f"Portador {code} não encontrado.", field=field)
-    return found
+from plugins.payables.cli_support import (carrier_id, company_id as company_id_of, id_by_code, optional_date, pairs,
+                                          refuse)
 
 
 def _request(s, o: dict, company_id: int):
     from core.ledger.models import CostCentre
-    from plugins.payables.cli import _by_code
     from plugins.payables.writeoff import WriteOffRequest
 
     return WriteOffRequest(
-        paid_on=_optional_date(o["data"], "paid_on"), interest=o["juros"], discount=o["desconto"], fee=o["taxa"],
+        paid_on=optional_date(o["data"], "paid_on"), interest=o["juros"], discount=o["desconto"], fee=o["taxa"],
         abatement=o["abatimento"], paid=o["valor_pago"], conversion_index=o["indice_conversao"],
-        new_due_date=_optional_date(o["novo_vencimento"], "new_due_date"), remainder_note=o["observacao_saldo"],
+        new_due_date=optional_date(o["novo_vencimento"], "new_due_date"), remainder_note=o["observacao_saldo"],
         remainder_interest=o["juros_saldo"], debit_account_id=o["conta_debito"], cash_account_id=o["conta_credito"],
-        cost_centre_id=(_by_code(s, CostCentre, company_id, o["centro_custo"], "cost_centre_id", "Centro de custo")
+        cost_centre_id=(id_by_code(s, CostCentre, company_id, o["centro_custo"], "cost_centre_id", "Centro de custo")
                         if o["centro_custo"] else None),
         history_note=o["complemento"], category=o["categoria"], create_category=o["criar_categoria"],
         cheque_number=o["cheque"], cheque_cleared=o["compensado"], our_number=o["nosso_numero"],
-        account_date=_optional_date(o["data_conta"], "account_date"),
-        carrier_id=_carrier_id(s, o["portador"], "carrier_id"), situation=o["status"])
+        account_date=optional_date(o["data_conta"], "account_date"),
+        carrier_id=carrier_id(s, o["portador"], "carrier_id"), situation=o["status"],
+        email_supplier=o.get("email_fornecedor"),
+        cost_centres=[(id_by_code(s, CostCentre, company_id, code, "cost_centres", "Centro de custo"), pct or "")
+                      for code, pct in pairs(o.get("rateio") or [])] or None)
 
 
 def _batch_filter(s, o: dict, company_id: int):
@@ -74,9 +60,9 @@ def _batch_filter(s, o: dict, company_id: int):
         first, last = int(a), int(b.strip() or a)
     return InstallmentFilter(
         company_id=company_id, code_from=first, code_to=last,
-        due_from=_optional_date(o["vencimento_de"], "due_from"), due_to=_optional_date(o["vencimento_ate"], "due_to"),
+        due_from=optional_date(o["vencimento_de"], "due_from"), due_to=optional_date(o["vencimento_ate"], "due_to"),
         supplier_id=find_supplier(s, o["fornecedor"]).id if o["fornecedor"] else None,
-        carrier_ids=[_carrier_id(s, c, "carrier_ids") for c in o["filtro_portador"]],
+        carrier_ids=[carrier_id(s, c, "carrier_ids") for c in o["filtro_portador"]],
         cash_flow_account_id=(account_by_code(s, company_id, o["conta_fluxo"], field="cash_flow_account_id",
                                               side="de fluxo de caixa").id if o["conta_fluxo"] else None),
         payment_form=o["forma_pagamento"], series=o["serie"], document=o["documento"],
@@ -124,11 +110,10 @@ def _echo_writeoffs(rows: list[dict], previa: bool) -> None:
 
 def _run_writeoff(s, rt, o: dict) -> list[dict]:
     from core.errors import ValidationError
-    from plugins.payables.cli import _company_id
     from plugins.payables.writeoff import installment_by_code, preview_writeoff, write_off, write_off_batch
     from plugins.payables.writeoff_search import search_installments
 
-    company_id = _company_id(s, o["empresa"])
+    company_id = company_id_of(s, o["empresa"])
     if o["lote"]:
         picked = search_installments(s, _batch_filter(s, o, company_id))
         if not picked:
@@ -167,6 +152,8 @@ def register(pagar: typer.Typer) -> None:
         conta_debito: Optional[str] = typer.Option(None, "--conta-debito", help="Conta débito (padrão: a do lançamento)."),
         conta_credito: Optional[str] = typer.Option(None, "--conta-credito", help="Conta crédito: banco ou caixa."),
         centro_custo: Optional[str] = typer.Option(None, "--centro-custo", help="Centro de custo (juros e taxa)."),
+        rateio: List[str] = typer.Option([], "--rateio", help="Rateio de juros e taxa: CÓDIGO=% (repita; somam 100). "
+                                                              "Vazio: --centro-custo, senão o rateio do lançamento."),
         complemento: Optional[str] = typer.Option(None, "--complemento", help="Complemento do histórico."),
         categoria: Optional[str] = typer.Option(None, "--categoria", help="Categoria financeira (padrão: a da fatura)."),
         criar_categoria: bool = typer.Option(False, "--criar-categoria", help="Cadastra a categoria se não existir."),
@@ -176,6 +163,9 @@ def register(pagar: typer.Typer) -> None:
         data_conta: Optional[str] = typer.Option(None, "--data-conta", help="Data para lançamento na conta."),
         portador: Optional[str] = typer.Option(None, "--portador", help="Código do portador."),
         status: Optional[str] = typer.Option(None, "--status", help="Status da fatura (texto livre)."),
+        email_fornecedor: Optional[bool] = typer.Option(
+            None, "--email-fornecedor/--sem-email-fornecedor",
+            help="Envia (ou não) o recibo ao e-mail do fornecedor; padrão: o parâmetro email_supplier_on_writeoff."),
         lote: bool = typer.Option(False, "--lote", help="Baixa em lote das faturas em aberto dos filtros."),
         faixa: Optional[str] = typer.Option(None, "--faixa", help="Filtro: faixa de faturas, ex.: 10-20."),
         vencimento_de: Optional[str] = typer.Option(None, "--vencimento-de", help="Filtro: vencimento a partir de."),
@@ -195,7 +185,6 @@ def register(pagar: typer.Typer) -> None:
         from core.cli import runtime
         from core.db import unit_of_work
         from core.errors import QuitaError
-        from plugins.payables.cli import refuse
 
         options = dict(locals())
         rt = runtime(check_schema=True)
@@ -225,7 +214,6 @@ def register(pagar: typer.Typer) -> None:
         from core.db import unit_of_work
         from core.errors import QuitaError
         from core.money import format_brl
-        from plugins.payables.cli import _company_id, refuse
         from plugins.payables.launch import find_supplier
         from plugins.payables.reversal import reverse_writeoff
         from plugins.payables.writeoff import installment_by_code
@@ -234,14 +222,14 @@ def register(pagar: typer.Typer) -> None:
         rt = runtime(check_schema=True)
         try:
             with unit_of_work(rt.engine, readonly=fatura is None) as s:
-                company_id = _company_id(s, empresa)
+                company_id = company_id_of(s, empresa)
                 if fatura is None:
                     supplier_id = find_supplier(s, fornecedor).id if fornecedor else None
                     rows = [installment_row(s, p) for p in search_reversible(
                         s, company_id=company_id, supplier_id=supplier_id, our_number=nosso_numero)]
                 else:
                     wo = reverse_writeoff(s, installment_by_code(s, company_id, fatura), reason=motivo,
-                                          on=_optional_date(data, "on"), situation=status)
+                                          on=optional_date(data, "on"), situation=status)
                     row = writeoff_row(s, wo)
         except QuitaError as exc:
             refuse(exc)

@@ -38,7 +38,26 @@ class InstallmentFilter:
     series: str | None = None
     our_number: str | None = None         # Nosso número/cheque
     document: str | None = None           # Documento (NF)
+    supplier_name: str | None = None      # part of the supplier's name / trade name (accents ignored)
+    approved: bool | None = None          # True: aprovadas; False: aguardando aprovação
     limit: int = 1000
+
+
+def supplier_ids_by_name(term: str):
+    """SELECT of the parties with `term` in the name or trade name, compared on the normalized
+    search columns (uppercase, no accents) — trigram-indexed on PostgreSQL."""
+    from core.parties.rules import fold
+
+    pattern = "%" + fold(term).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return select(Party.id).where(or_(Party.name_search.like(pattern, escape="\\"),
+                                      Party.trade_name_search.like(pattern, escape="\\")))
+
+
+def supplier_name_condition(term: str):
+    """Installments whose launch's supplier has `term` in the name or trade name: the parties'
+    subquery (`supplier_ids_by_name`), then the installments through `ix_payables_invoice_supplier`.
+    Benchmark: `quita bench pagar-fornecedor`."""
+    return PayableInvoice.supplier_id.in_(supplier_ids_by_name(term))
 
 
 def search_installments(session: Session, f: InstallmentFilter) -> list[PayableInstallment]:
@@ -57,6 +76,8 @@ def search_installments(session: Session, f: InstallmentFilter) -> list[PayableI
         (f.payment_form, lambda v: PayableInvoice.payment_form == v),
         (f.series, lambda v: PayableInvoice.series == v.strip()),
         (f.document, lambda v: PayableInvoice.document == v.strip()),
+        (f.supplier_name, lambda v: supplier_name_condition(v)),
+        (f.approved, lambda v: PayableInvoice.approved_at.isnot(None) if v else PayableInvoice.approved_at.is_(None)),
         (f.our_number, lambda v: or_(
             PayableInstallment.our_number == v.strip(),
             PayableInstallment.id.in_(select(PayableWriteOff.installment_id)

@@ -154,6 +154,10 @@ def test_partial_write_off_creates_the_remainder(page, pay_server, runtime, shot
     page.get_by_role("button", name="Baixar fatura a pagar").click()
     dialog = page.locator('[data-action-dialog="payables.installment.write_off"]')
     dialog.wait_for()
+    # before anything is typed: the amount due (valor da parcela, já pago, restante)
+    expect(dialog.locator(f'li.warned[data-record="{first_id}"] li[data-warning="baixa.valor_devido"]')).to_have_text(
+        f"Fatura {ww.codes[0]}: valor da parcela R$ 333,34; já pago R$ 0,00; restante a pagar R$ 333,34.")
+    shot(page, "payables_ui_writeoff_amount_due")
     dialog.locator('input[name="paid_on"]').fill("2026-12-05")
     dialog.locator('input[name="paid"]').fill("100,00")
     dialog.locator('input[name="paid"]').dispatch_event("change")
@@ -190,16 +194,23 @@ def test_partial_write_off_creates_the_remainder(page, pay_server, runtime, shot
         assert (rest.amount, rest.due_date, rest.note, rest.remainder_of_id, rest.sequence) == (
             D("233.34"), date(2027, 1, 15), "Saldo combinado com o fornecedor", first_id, 4)
         assert s.get(PayableInstallment, first_id).status == "parcial"
-        rest_code, supplier_id = rest.code, rest.invoice.supplier_id
+        rest_code, supplier_id, wo_id = rest.code, rest.invoice.supplier_id, wo.id
 
     page.goto(pay_server.url + "/pagar/faturas")
     grid = page.locator("#pay-faturas-grid")
     grid.wait_for()
     assert _text(grid.locator(f'tr[data-code="{rest_code}"]')) == (
         f"{rest_code} 4512-4 4 (saldo) 05/11/2026 15/01/2027 R$ 233,34 Atacado de Links S.A. 4512/1 Em aberto "
-        "Saldo combinado com o fornecedor")
+        "Saldo combinado com o fornecedor Autorização")
     assert grid.locator(f'tr[data-code="{ww.codes[0]}"]').count() == 0  # default filter: em aberto
     shot(page, "payables_ui_writeoff_list")
+    # every situation: the paid installment links its receipt (a real PDF)
+    page.goto(pay_server.url + "/pagar/faturas?situacao=")
+    receipt = page.locator(f'#pay-faturas-grid tr[data-code="{ww.codes[0]}"] a[data-doc="recibo"]')
+    expect(receipt).to_have_attribute("href", f"/pagar/baixas/{wo_id}/recibo.pdf")
+    pdf = page.request.get(pay_server.url + receipt.get_attribute("href"))
+    assert pdf.status == 200 and pdf.headers["content-type"] == "application/pdf" and pdf.body()[:5] == b"%PDF-"
+    shot(page, "payables_ui_writeoff_documents")
 
     # the supplier's panel: the remainder in "Faturas a Pagar", the payment in "Contas a Pagar Liquidadas"
     page.goto(pay_server.url + f"/pessoas/{supplier_id}/painel?aba=pagar_liquidadas")

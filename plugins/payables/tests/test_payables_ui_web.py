@@ -136,7 +136,8 @@ def test_write_off_and_reversal_actions(make):
 
     # the partial write-off's alert is a warning of the preview, not a refusal
     preview = preview_action(rt, WRITE_OFF, [ids[0]], {"paid_on": "05/12/2026", "paid": "100,00"}, user)
-    assert preview.done == [ids[0]] and [a.code for a in preview.warnings[ids[0]]] == ["baixa.parcial"]
+    assert preview.done == [ids[0]] and [a.code for a in preview.warnings[ids[0]]] == ["baixa.valor_devido",
+                                                                                         "baixa.parcial"]
     # several installments with a "Valor pago": the batch is always total — every record refused
     result = run_action(rt, WRITE_OFF, ids[:2], {"paid_on": "05/12/2026", "paid": "100,00"}, user)
     assert result.done == [] and set(result.refused) == set(ids[:2])
