@@ -193,3 +193,19 @@ def test_generic_document_service_applies_party_rules(runtime):
         with pytest.raises(ValidationError) as exc:
             update_doc(s, p, {"cep": "12"}, user=admin)
         assert "cep" in exc.value.errors
+
+
+def test_find_party_by_key_reads_document_or_code_and_ignores_digits_beyond_a_code(runtime):
+    from core.parties.services import find_party_by_key
+
+    with unit_of_work(runtime.engine) as s:
+        p = create_party(s, **base())
+        pid, code = p.id, p.code
+    with unit_of_work(runtime.engine) as s:
+        assert find_party_by_key(s, CPF).id == pid                 # punctuated CPF
+        assert find_party_by_key(s, "52998224725").id == pid
+        assert find_party_by_key(s, f" {code} ").id == pid        # its code
+        assert find_party_by_key(s, "") is None and find_party_by_key(s, None) is None
+        # 14 digits that are nobody's CNPJ: not a code either (PostgreSQL refused int4 overflow before)
+        assert find_party_by_key(s, "11222333000199") is None
+        assert find_party_by_key(s, "2147483648") is None

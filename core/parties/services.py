@@ -63,6 +63,23 @@ def update_party(session, party: Party, *, user=None, **fields) -> Party:
     return party
 
 
+PARTY_CODE_MAX = 2 ** 31 - 1  # party.code is an INTEGER column
+
+
+def find_party_by_key(session, key: str | None) -> Party | None:
+    """A party by CPF/CNPJ (with or without punctuation) or by its code, as operators type it in a
+    supplier/customer field; None when nothing matches (digits beyond an INTEGER are no code)."""
+    from core.br.documents import normalize_document
+
+    text = (key or "").strip()
+    if not text:
+        return None
+    party = session.scalar(select(Party).where(Party.document == normalize_document(text)))
+    if party is None and text.isdigit() and int(text) <= PARTY_CODE_MAX:
+        party = session.scalar(select(Party).where(Party.code == int(text)))
+    return party
+
+
 def get_party_by_code(session, code: int) -> Party:
     party = session.execute(select(Party).where(Party.code == int(code))).scalar_one_or_none()
     if party is None:

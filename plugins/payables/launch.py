@@ -34,6 +34,7 @@ from core.ledger.services import LineSpec, check_protection, post_entry
 from core.money import format_brl, from_cents, parse_money, to_cents
 from core.numbering import next_number
 from core.parties.models import Party
+from core.parties.services import find_party_by_key
 from plugins.payables.apportionment import (CentreShare, DebitSplit, account_by_code, apportion,
                                             check_debit_splits, distribute)
 from plugins.payables.installments import PlannedInstallment, plan_installments
@@ -148,13 +149,7 @@ def supplier_of(session: Session, supplier_id: int) -> Party:
 
 def party_by_key(session: Session, key: str | None) -> Party | None:
     """A party by CPF/CNPJ (with or without punctuation) or by its code; None when not found."""
-    from core.br.documents import normalize_document
-
-    text = (key or "").strip()
-    party = session.scalar(select(Party).where(Party.document == normalize_document(text))) if text else None
-    if party is None and text.isdigit():
-        party = session.scalar(select(Party).where(Party.code == int(text)))
-    return party
+    return find_party_by_key(session, key)
 
 
 def find_supplier(session: Session, key: str) -> Party:
