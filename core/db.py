@@ -20,6 +20,8 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session
 
 READONLY_OPTION = "quita_readonly"
+# Schema migrations on SQLite: foreign keys off for the transaction (table rebuilds drop referenced tables).
+FOREIGN_KEYS_OFF_OPTION = "quita_foreign_keys_off"
 
 
 def make_engine(url: str, *, echo: bool = False, **kw) -> Engine:
@@ -48,6 +50,8 @@ def _configure_sqlite(engine: Engine) -> None:
         readonly = conn.get_execution_options().get(READONLY_OPTION, False)
         # query_only makes SQLite itself refuse any write inside a read-only unit of work.
         conn.exec_driver_sql(f"PRAGMA query_only={'ON' if readonly else 'OFF'}")
+        if conn.get_execution_options().get(FOREIGN_KEYS_OFF_OPTION, False):
+            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")  # only outside a transaction; see core.migrate
         conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
 
 

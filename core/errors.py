@@ -19,6 +19,10 @@ class PendingMigrationsError(QuitaError):
     """The database schema is behind the enabled plugins' migrations."""
 
 
+class MigrationError(QuitaError):
+    """A migration would leave the database inconsistent; it was rolled back."""
+
+
 class ValidationError(QuitaError):
     """Input rejected. `field` names the offending field when there is one."""
 

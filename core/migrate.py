@@ -8,6 +8,7 @@ stay as they are, and enabling it again continues where it stopped.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
@@ -15,7 +16,8 @@ from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from core.errors import ConfigError, PendingMigrationsError
+from core.db import FOREIGN_KEYS_OFF_OPTION
+from core.errors import ConfigError, MigrationError, PendingMigrationsError
 from core.plugins import KERNEL, MigrationSource
 
 ENV_DIR = Path(__file__).parent / "migrations"
@@ -101,15 +103,46 @@ def upgrade(runtime, *, echo=None) -> list[str]:
         heads = script_heads(src)
         if not heads:
             continue
-        with runtime.engine.begin() as conn:
+        with _migration_transaction(runtime.engine) as conn:
             before = current_heads(conn, src.component)
             if before == heads:
                 continue
             command.upgrade(alembic_config(src, conn), "heads")
+            _check_foreign_keys(conn, src.component)
             changed.append(src.component)
             if echo:
                 echo(src.component)
     return changed
+
+
+@contextmanager
+def _migration_transaction(engine):
+    """One transaction per component. On SQLite, with foreign keys off: Alembic's batch mode rebuilds a
+    table (copy, DROP, rename) to change a constraint, and SQLite refuses to DROP a table other rows
+    point at while they are on — so a migration that passes on an empty database would fail on a real
+    one. `_check_foreign_keys` proves nothing dangles before the commit; the connection is then
+    discarded, so the pool never hands out one with foreign keys off."""
+    if engine.dialect.name != "sqlite":
+        with engine.begin() as conn:
+            yield conn
+        return
+    conn = engine.connect().execution_options(**{FOREIGN_KEYS_OFF_OPTION: True})
+    try:
+        with conn.begin():
+            yield conn
+    finally:
+        conn.invalidate()
+        conn.close()
+
+
+def _check_foreign_keys(conn, component: str) -> None:
+    if conn.dialect.name != "sqlite":
+        return
+    broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        table, rowid, parent, _ = broken[0]
+        raise MigrationError(f"A migração de {component} deixaria {len(broken)} referência(s) quebrada(s) "
+                             f"(ex.: {table} linha {rowid} → {parent}); nada foi gravado.")
 
 
 def revision(runtime, component: str, message: str, *, autogenerate: bool = True) -> str | None:
