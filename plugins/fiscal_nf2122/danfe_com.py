@@ -38,6 +38,7 @@ from reportlab.graphics.barcode import qrencoder
 from core.i18n import _
 from core.pdf import (MARGIN, PAGE_HEIGHT, PAGE_WIDTH, Box, Column, document_bytes, draw_table, draw_text,
                       format_brl, format_document, label_value, mm, wrap_text)
+from plugins.fiscal_nf2122.pdf_boxes import frame, text_box
 
 NS = "http://www.portalfiscal.inf.br/nfcom"
 _N = "{%s}" % NS
@@ -249,13 +250,6 @@ def draw_qr(c, x: float, y: float, payload: str, size: float, *, border: int = 2
     c.restoreState()
 
 
-def _frame(c, box: Box, title: str | None = None) -> None:
-    c.setLineWidth(0.6)
-    c.rect(box.x, box.y, box.width, box.height, stroke=1, fill=0)
-    if title:
-        draw_text(c, box.x + 2, box.top - 7, title, size=6.5, bold=True, grey=True, width=box.width - 4)
-
-
 def _consulta_url(qr: str) -> str:
     parts = urlsplit(qr)
     if not parts.scheme or not parts.netloc:
@@ -277,7 +271,7 @@ def _header(c, d: Danfe, page: int) -> float:
     top = PAGE_HEIGHT - MARGIN
     band = Box(MARGIN, top - 34 * mm, PAGE_WIDTH - 2 * MARGIN, 34 * mm)
     left, right = band.split_left(104 * mm, 2 * mm)
-    _frame(c, left)
+    frame(c, left)
     name = d.emit["fantasia"] or d.emit["nome"]
     draw_text(c, left.x + 3, left.top - 13, name, size=12, bold=True, width=left.width - 6)
     lines = [d.emit["nome"]] if d.emit["fantasia"] and d.emit["fantasia"] != d.emit["nome"] else []
@@ -290,7 +284,7 @@ def _header(c, d: Danfe, page: int) -> float:
     for line in lines[:5]:
         y -= 10
         draw_text(c, left.x + 3, y, line, size=8, width=left.width - 6)
-    _frame(c, right)
+    frame(c, right)
     draw_text(c, right.x + 3, right.top - 13, "DANFE-COM", size=13, bold=True, width=right.width - 6, align="center")
     for n, line in enumerate(wrap_text(_("Documento Auxiliar da Nota Fiscal Fatura de Serviços de Comunicação "
                                          "Eletrônica"), right.width - 6, size=7)[:2]):
@@ -308,10 +302,10 @@ def _key_band(c, d: Danfe, top: float) -> float:
     height = 40 * mm
     band = Box(MARGIN, top - height, PAGE_WIDTH - 2 * MARGIN, height)
     qr_box, info = band.split_left(40 * mm, 2 * mm)
-    _frame(c, qr_box)
+    frame(c, qr_box)
     if d.qrcode:
         draw_qr(c, qr_box.x + 2 * mm, qr_box.y + 2 * mm, d.qrcode, qr_box.width - 4 * mm)
-    _frame(c, info)
+    frame(c, info)
     y = info.top - 8
     draw_text(c, info.x + 3, y, _("CHAVE DE ACESSO"), size=6.5, bold=True, grey=True)
     draw_text(c, info.x + 3, y - 13, format_chave(d.chave), size=10.5, bold=True, width=info.width - 6)
@@ -337,7 +331,7 @@ def _key_band(c, d: Danfe, top: float) -> float:
 
 def _parties(c, d: Danfe, top: float) -> float:
     box = Box(MARGIN, top - 40 * mm, PAGE_WIDTH - 2 * MARGIN, 40 * mm)
-    _frame(c, box, _("DESTINATÁRIO / ASSINANTE"))
+    frame(c, box, _("DESTINATÁRIO / ASSINANTE"))
     w = (box.width - 6) / 4
     row = box.top - 8
     label_value(c, box.x + 3, row, _("Nome / razão social"), d.dest["nome"], width=w * 2.6, bold=True)
@@ -406,7 +400,7 @@ def _totals(c, d: Danfe, top: float) -> float:
                                                                d.ibscbs["v_tot_dfe"])])
     height = 9 + 20 * len(rows)
     box = Box(MARGIN, top - height, PAGE_WIDTH - 2 * MARGIN, height)
-    _frame(c, box, _("TOTAIS"))
+    frame(c, box, _("TOTAIS"))
     row_top = box.top - 8
     for row in rows:
         w = (box.width - 6) / 5
@@ -424,18 +418,8 @@ def _additional(c, d: Danfe, top: float) -> float:
     if d.fatura["codigo_barras"]:
         lines.append(_("Código de barras: {c}").format(c=d.fatura["codigo_barras"]))
     lines.extend(d.informacoes)
-    width = PAGE_WIDTH - 2 * MARGIN - 6
-    wrapped: list[str] = []
-    for line in lines or [_("Sem informações complementares.")]:
-        wrapped.extend(wrap_text(line, width, size=7.5))
-    wrapped = wrapped[:8]
-    height = 10 + 9.5 * len(wrapped)
-    box = Box(MARGIN, top - height, PAGE_WIDTH - 2 * MARGIN, height)
-    _frame(c, box, _("INFORMAÇÕES COMPLEMENTARES"))
-    y = box.top - 16
-    for line in wrapped:
-        draw_text(c, box.x + 3, y, line, size=7.5)
-        y -= 9.5
+    box = text_box(c, top, _("INFORMAÇÕES COMPLEMENTARES"), lines or [_("Sem informações complementares.")],
+                   size=7.5, line_height=9.5, max_lines=8)
     return box.y
 
 

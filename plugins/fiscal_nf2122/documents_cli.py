@@ -20,18 +20,7 @@ import typer
 from sqlalchemy import select
 
 from core.i18n import _
-
-
-def _company_id(session, code: str | None) -> int | None:
-    from core.cli import fail
-    from core.models.company import Company
-
-    if code is None:
-        return None
-    found = session.scalar(select(Company.id).where(Company.code == code))
-    if found is None:
-        fail(_("empresa {c} não encontrada").format(c=code))
-    return found
+from plugins.fiscal_nf2122 import cli_support
 
 
 def _invoice(session, number: int, company_code: str | None):
@@ -39,7 +28,7 @@ def _invoice(session, number: int, company_code: str | None):
     from plugins.receivables.models import Invoice
 
     stmt = select(Invoice).where(Invoice.number == number)
-    company_id = _company_id(session, company_code)
+    company_id = cli_support.company_id(session, company_code)
     if company_id is not None:
         stmt = stmt.where(Invoice.company_id == company_id)
     found = list(session.scalars(stmt))
@@ -48,28 +37,6 @@ def _invoice(session, number: int, company_code: str | None):
     if len(found) > 1:
         fail(_("há faturas {n} em mais de uma empresa: informe --company").format(n=number))
     return found[0]
-
-
-def _document(session, doc_id: int):
-    from core.cli import fail
-    from plugins.fiscal_nf2122.models import FiscalDocument
-
-    doc = session.get(FiscalDocument, doc_id)
-    if doc is None:
-        fail(_("documento fiscal {id} não encontrado").format(id=doc_id))
-    return doc
-
-
-def _audit(session, action: str, doc, before: dict | None, reason: str | None = None) -> None:
-    from core import audit
-
-    audit.record(session, action=action, target_kind="fiscal_document", target_id=doc.id, before=before,
-                 after=audit.snapshot(doc), justification=reason)
-
-
-def _refused(exc) -> None:
-    typer.secho(_("Recusado: {msg}").format(msg=exc), fg=typer.colors.RED, err=True)
-    raise typer.Exit(1)
 
 
 def _generate_all(rt, company: str | None, competencia: str | None, chunk_size: int) -> None:
@@ -81,13 +48,13 @@ def _generate_all(rt, company: str | None, competencia: str | None, chunk_size: 
 
     try:
         with unit_of_work(rt.engine) as s:
-            company_id = _company_id(s, company)
+            company_id = cli_support.company_id(s, company)
             jobs = bulk.unfinished(s, company_id=company_id, competencia=competencia)
             if not jobs:
                 jobs = [bulk.submit_generation(s, rt, company_id=company_id, competencia=competencia,
                                                chunk_size=chunk_size, user="cli").id]
     except ValidationError as exc:
-        _refused(exc)
+        cli_support.refused(exc)
     failed = False
     for job_id in jobs:
         def report(_n, job_id=job_id):
@@ -128,7 +95,7 @@ def register(cli: typer.Typer) -> None:
         with unit_of_work(rt.engine, readonly=True) as s:
             rows = [{"invoice_id": i.id, "number": i.number, "party_id": i.party_id, "total": str(i.total),
                      "issue_date": i.issue_date.isoformat()}
-                    for i in pending_invoices(s, company_id=_company_id(s, company))]
+                    for i in pending_invoices(s, company_id=cli_support.company_id(s, company))]
         echo_rows(rows, as_json=as_json, empty=_("Nenhuma fatura pendente."),
                   line=lambda r: _("fatura {n} — cliente {p}, {v}").format(n=r["number"], p=r["party_id"],
                                                                           v=format_brl(r["total"])))
@@ -164,9 +131,9 @@ def register(cli: typer.Typer) -> None:
                 doc = request_generation(s, found, settings_of(rt))
                 if not agendar:
                     effect(s, doc, issue_date=date.fromisoformat(data) if data else None)
-                _audit(s, "fiscal_nf2122.invoice.generate", doc, None)
+                cli_support.audit_document(s, "fiscal_nf2122.invoice.generate", doc, None)
         except ValidationError as exc:
-            _refused(exc)
+            cli_support.refused(exc)
         typer.echo(describe(doc, found.number))
 
     @group.command("efetivar")
@@ -181,12 +148,12 @@ def register(cli: typer.Typer) -> None:
         rt = runtime()
         try:
             with unit_of_work(rt.engine) as s:
-                docs = effect_pending(s, company_id=_company_id(s, company),
+                docs = effect_pending(s, company_id=cli_support.company_id(s, company),
                                       issue_date=date.fromisoformat(data) if data else None)
                 for doc in docs:
-                    _audit(s, "fiscal_nf2122.document.effect", doc, None)
+                    cli_support.audit_document(s, "fiscal_nf2122.document.effect", doc, None)
         except ValidationError as exc:
-            _refused(exc)
+            cli_support.refused(exc)
         for doc in docs:
             typer.echo(describe(doc))
         typer.echo(_("{n} documento(s) efetivado(s).").format(n=len(docs)))
@@ -206,7 +173,7 @@ def register(cli: typer.Typer) -> None:
         rt = runtime()
         with unit_of_work(rt.engine, readonly=True) as s:
             stmt = select(FiscalDocument, Invoice.number).join(Invoice, Invoice.id == FiscalDocument.invoice_id)
-            company_id = _company_id(s, company)
+            company_id = cli_support.company_id(s, company)
             if company_id is not None:
                 stmt = stmt.where(FiscalDocument.company_id == company_id)
             if period:
@@ -229,7 +196,7 @@ def register(cli: typer.Typer) -> None:
         rt = runtime()
         with unit_of_work(rt.engine, readonly=True) as s:
             rows = [{**r, "created_at": r["created_at"].isoformat()}
-                    for r in pending_issues(s, company_id=_company_id(s, company))]
+                    for r in pending_issues(s, company_id=cli_support.company_id(s, company))]
         echo_rows(rows, as_json=as_json, empty=_("Nenhuma pendência fiscal."),
                   line=lambda r: _("fatura {n} ({o}): {m}").format(n=r["invoice_number"], o=r["origin"], m=r["message"]))
 
@@ -238,25 +205,19 @@ def register(cli: typer.Typer) -> None:
                    motivo: str = typer.Option(..., "--motivo", help="Motivo do cancelamento."),
                    substituir: bool = typer.Option(False, "--substituir", help="Gera a nota substituta (situação R).")):
         """Cancela o documento: mantém o número, segue no arquivo do período com situação S."""
-        from core import audit
         from core.cli import runtime
         from core.db import unit_of_work
         from core.errors import ValidationError
-        from plugins.fiscal_nf2122.cancel import cancel_document
         from plugins.fiscal_nf2122.documents import describe
         from plugins.fiscal_nf2122.settings import settings_of
 
         rt = runtime()
         try:
             with unit_of_work(rt.engine) as s:
-                doc = _document(s, document)
-                before = audit.snapshot(doc)
-                new = cancel_document(s, doc, motivo, settings=settings_of(rt), substitute=substituir)
-                _audit(s, "fiscal_nf2122.document.cancel", doc, before, motivo)
-                if new is not None:
-                    _audit(s, "fiscal_nf2122.invoice.generate", new, None)
+                doc = cli_support.document(s, document)
+                new = cli_support.cancel_audited(s, doc, motivo, settings_of(rt), substituir)
         except ValidationError as exc:
-            _refused(exc)
+            cli_support.refused(exc)
         typer.echo(describe(doc))
         if new is not None:
             typer.echo(describe(new))
@@ -275,10 +236,10 @@ def register(cli: typer.Typer) -> None:
         rt = runtime()
         try:
             with unit_of_work(rt.engine) as s:
-                doc = _document(s, document)
+                doc = cli_support.document(s, document)
                 before = audit.snapshot(doc)
                 annul_document(s, doc, motivo)
-                _audit(s, "fiscal_nf2122.document.annul", doc, before, motivo)
+                cli_support.audit_document(s, "fiscal_nf2122.document.annul", doc, before, motivo)
         except ValidationError as exc:
-            _refused(exc)
+            cli_support.refused(exc)
         typer.echo(describe(doc))

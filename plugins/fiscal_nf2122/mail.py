@@ -16,8 +16,8 @@ document). (Saving the e-mail as a reusable model is not done: see the README TO
    sending time (the same `printing.render_pdf`, so the attachment is the printed note) and, for an
    NFCom (modelo 62) with its authorized XML, attaches the XML too; it sends through the SMTP server
    of `[plugins.receivables.email]` (`receivables.mail.send_smtp`) and logs the message in the
-   customer's "SMS, e-mail e Mensagens Enviadas" (`SentMessage`), exactly like the invoice
-   e-mails: failure ⇒ logged as "falhou" and raised, so the outbox retries later.
+   customer's "SMS, e-mail e Mensagens Enviadas" (`SentMessage`) with the invoice e-mails' own
+   `receivables.mail.send_logged`: failure ⇒ logged as "falhou" and raised, so the outbox retries later.
 """
 
 from __future__ import annotations
@@ -30,12 +30,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core import audit
 from core.actions import Action, Blocker
-from core.db import after_commit
 from core.errors import ValidationError
 from core.i18n import _
-from core.model import utcnow
 from core.models.company import Company
 from core.outbox import enqueue
 from core.parties.models import Party
@@ -149,9 +146,7 @@ def _xml_attachment(p: Printable) -> tuple[str, bytes] | None:
 
 def handle_document_email(msg, session: Session) -> None:
     """Outbox handler: PDF (+ XML of a modelo 62) attached, SMTP, `SentMessage` log; raise on failure."""
-    from plugins.receivables.mail import (_log_row, _record_failure, build_message, mail_settings, render, send_smtp,
-                                          wildcard_values)
-    from plugins.receivables.messages_models import MESSAGE_SENT
+    from plugins.receivables.mail import build_message, mail_settings, render, send_logged, send_smtp, wildcard_values
 
     payload = msg.payload
     cfg = mail_settings()
@@ -168,11 +163,8 @@ def handle_document_email(msg, session: Session) -> None:
     fields = {"party_id": party.id, "company_id": company.id if company else None,
               "recipient": ", ".join(to + cc)[:300], "subject": subject[:300], "body": body,
               "invoice_ids": invoice_ids, "sent_by": payload.get("sent_by")}
-    attempt = msg.attempts + 1
-    try:
-        if not to:
-            raise ValidationError(_("O cliente {code} não possui e-mail cadastrado").format(code=party.code),
-                                  field="email")
+
+    def send() -> None:
         message = build_message(cfg, sender_name=values["empresa"], to=", ".join(to), subject=subject, body=body)
         if cc:
             message["Cc"] = ", ".join(cc)
@@ -182,17 +174,11 @@ def handle_document_email(msg, session: Session) -> None:
             if (xml := _xml_attachment(p)) is not None:
                 message.add_attachment(xml[1], maintype="application", subtype="xml", filename=xml[0])
         send_smtp(cfg, message)
-    except Exception as exc:
-        error = f"{type(exc).__name__}: {exc}"
-        engine = session.get_bind()
-        after_commit(session, lambda: _record_failure(engine, msg.id, fields, error, attempt))
-        raise
-    row = _log_row(session, msg.id, fields)
-    row.status, row.error, row.attempts, row.sent_at = MESSAGE_SENT, None, attempt, utcnow()
-    session.flush()
-    audit.record(session, action="fiscal_nf2122.document.email_sent", target_kind="party", target_id=party.id,
-                 after={"message_id": row.id, "to": to, "cc": cc, "subject": row.subject,
-                        "document_ids": payload["document_ids"]}, company_id=row.company_id)
+
+    send_logged(session, msg, party=party, to=to, fields=fields, send=send,
+                audit_action="fiscal_nf2122.document.email_sent",
+                audit_after={"to": to, "cc": cc, "subject": fields["subject"],
+                             "document_ids": payload["document_ids"]})
 
 
 # --- the action ---------------------------------------------------------------------------------------

@@ -24,29 +24,7 @@ import typer
 from sqlalchemy import select
 
 from core.i18n import _
-
-
-def _nfcom_document(session, doc_id: int):
-    from core.cli import fail
-    from plugins.fiscal_nf2122.models import FiscalDocument
-    from plugins.fiscal_nf2122.nfcom_docs import nfcom_of
-
-    doc = session.get(FiscalDocument, doc_id)
-    if doc is None or doc.model != 62 or nfcom_of(session, doc) is None:
-        fail(_("NFCom {id} não encontrada").format(id=doc_id))
-    return doc
-
-
-def _audit(session, action: str, doc, before: dict | None, reason: str | None = None) -> None:
-    from core import audit
-
-    audit.record(session, action=action, target_kind="fiscal_document", target_id=doc.id, before=before,
-                 after=audit.snapshot(doc), justification=reason)
-
-
-def _refused(exc) -> None:
-    typer.secho(_("Recusado: {msg}").format(msg=exc), fg=typer.colors.RED, err=True)
-    raise typer.Exit(1)
+from plugins.fiscal_nf2122 import cli_support
 
 
 def register(cli: typer.Typer) -> None:
@@ -64,7 +42,6 @@ def register(cli: typer.Typer) -> None:
         from core.db import unit_of_work
         from core.errors import ValidationError
         from plugins.fiscal_nf2122 import nfcom_docs
-        from plugins.fiscal_nf2122.documents_cli import _company_id
         from plugins.fiscal_nf2122.models import NFCOM_AUTORIZADA
         from plugins.fiscal_nf2122.settings import settings_of
 
@@ -73,7 +50,8 @@ def register(cli: typer.Typer) -> None:
         if not ids and not pendentes:
             fail(_("informe os ids das notas ou --pendentes"))
         with unit_of_work(rt.engine, readonly=True) as s:
-            todo = list(ids or []) or [nf.document_id for nf in nfcom_docs.pending(s, company_id=_company_id(s, company))]
+            todo = list(ids or []) or [nf.document_id for nf in nfcom_docs.pending(
+                s, company_id=cli_support.company_id(s, company))]
         if not todo:
             typer.echo(_("Nenhuma NFCom a transmitir."))
             return
@@ -84,7 +62,7 @@ def register(cli: typer.Typer) -> None:
                 with unit_of_work(rt.engine) as s:
                     doc, _nf = nfcom_docs.require(s, doc_id)
                     nf = nfcom_docs.transmit(s, doc_id, clients(nfcom_docs.company_of(s, doc)), settings=settings)
-                    _audit(s, "fiscal_nf2122.nfcom.transmit", doc, None, nf.estado)
+                    cli_support.audit_document(s, "fiscal_nf2122.nfcom.transmit", doc, None, nf.estado)
                     line, ok = nfcom_docs.describe(doc, nf), nf.estado == NFCOM_AUTORIZADA
             except ValidationError as exc:
                 line, ok = _("{id}: recusado: {e}").format(id=doc_id, e=exc), False
@@ -108,12 +86,12 @@ def register(cli: typer.Typer) -> None:
         rt = runtime()
         try:
             with unit_of_work(rt.engine) as s:
-                doc = _nfcom_document(s, document)
+                doc = cli_support.nfcom_document(s, document)
                 nf = nfcom_docs.enter_contingency(s, doc, justificativa, settings_of(rt))
-                _audit(s, "fiscal_nf2122.nfcom.contingency", doc, None, justificativa)
+                cli_support.audit_document(s, "fiscal_nf2122.nfcom.contingency", doc, None, justificativa)
                 line = nfcom_docs.describe(doc, nf)
         except ValidationError as exc:
-            _refused(exc)
+            cli_support.refused(exc)
         typer.echo(line)
 
     @group.command("status")
@@ -130,7 +108,6 @@ def register(cli: typer.Typer) -> None:
         from core.db import unit_of_work
         from core.errors import ValidationError
         from plugins.fiscal_nf2122 import nfcom_docs
-        from plugins.fiscal_nf2122.documents_cli import _company_id
         from plugins.fiscal_nf2122.models import FiscalDocument, FiscalNFCom
         from plugins.fiscal_nf2122.nfcom.xsd import NFComError
         from plugins.fiscal_nf2122.settings import settings_of
@@ -150,14 +127,14 @@ def register(cli: typer.Typer) -> None:
                 try:
                     ret = nfcom_docs.client_for(settings, found).status_servico()
                 except (ValidationError, NFComError) as exc:
-                    _refused(exc)
+                    cli_support.refused(exc)
             typer.echo(_("Empresa {c}: cStat {s} — {m}").format(c=found.code, s=ret.c_stat, m=ret.x_motivo))
             if not ret.em_operacao:
                 raise typer.Exit(1)
             return
         with unit_of_work(rt.engine, readonly=True) as s:
             stmt = select(FiscalDocument, FiscalNFCom).join(FiscalNFCom, FiscalNFCom.document_id == FiscalDocument.id)
-            company_id = _company_id(s, company)
+            company_id = cli_support.company_id(s, company)
             if company_id is not None:
                 stmt = stmt.where(FiscalDocument.company_id == company_id)
             if estado:
@@ -173,27 +150,20 @@ def register(cli: typer.Typer) -> None:
                    substituir: bool = typer.Option(False, "--substituir",
                                                    help="Emite a NFCom de substituição (finNFCom 3).")):
         """Cancela a NFCom autorizada (evento 110111), mantendo o número."""
-        from core import audit
         from core.cli import runtime
         from core.db import unit_of_work
         from core.errors import ValidationError
         from plugins.fiscal_nf2122 import nfcom_docs
-        from plugins.fiscal_nf2122.cancel import cancel_document
         from plugins.fiscal_nf2122.settings import settings_of
 
         rt = runtime()
         try:
             with unit_of_work(rt.engine) as s:
-                doc = _nfcom_document(s, document)
-                before = audit.snapshot(doc)
-                new = cancel_document(s, doc, motivo, settings=settings_of(rt), substitute=substituir)
-                _audit(s, "fiscal_nf2122.document.cancel", doc, before, motivo)
-                lines = [nfcom_docs.describe(doc, nfcom_docs.nfcom_of(s, doc))]
-                if new is not None:
-                    _audit(s, "fiscal_nf2122.invoice.generate", new, None)
-                    lines.append(nfcom_docs.describe(new, nfcom_docs.nfcom_of(s, new)))
+                doc = cli_support.nfcom_document(s, document)
+                new = cli_support.cancel_audited(s, doc, motivo, settings_of(rt), substituir)
+                lines = [nfcom_docs.describe(d, nfcom_docs.nfcom_of(s, d)) for d in (doc, new) if d is not None]
         except ValidationError as exc:
-            _refused(exc)
+            cli_support.refused(exc)
         for line in lines:
             typer.echo(line)
 
@@ -214,14 +184,14 @@ def register(cli: typer.Typer) -> None:
         rt = runtime()
         try:
             with unit_of_work(rt.engine) as s:
-                doc = _nfcom_document(s, document)
+                doc = cli_support.nfcom_document(s, document)
                 before = audit.snapshot(doc)
                 new = nfcom_docs.substitute_nfcom(s, doc, settings_of(rt), motivo=motivo)
-                _audit(s, "fiscal_nf2122.nfcom.substitute", doc, before, doc.closed_reason)
-                _audit(s, "fiscal_nf2122.invoice.generate", new, None)
+                cli_support.audit_document(s, "fiscal_nf2122.nfcom.substitute", doc, before, doc.closed_reason)
+                cli_support.audit_document(s, "fiscal_nf2122.invoice.generate", new, None)
                 lines = [nfcom_docs.describe(d, nfcom_docs.nfcom_of(s, d)) for d in (doc, new)]
         except ValidationError as exc:
-            _refused(exc)
+            cli_support.refused(exc)
         for line in lines:
             typer.echo(line)
 
@@ -237,11 +207,11 @@ def register(cli: typer.Typer) -> None:
         rt = runtime()
         try:
             with unit_of_work(rt.engine) as s:
-                doc = _nfcom_document(s, document)
+                doc = cli_support.nfcom_document(s, document)
                 ret = nfcom_docs.consult(s, document, nfcom_docs.client_for(settings_of(rt),
                                                                            nfcom_docs.company_of(s, doc)))
                 line = nfcom_docs.describe(doc, nfcom_docs.nfcom_of(s, doc))
         except ValidationError as exc:
-            _refused(exc)
+            cli_support.refused(exc)
         typer.echo(_("Autorizador: cStat {c} — {m}").format(c=ret.c_stat, m=ret.x_motivo))
         typer.echo(line)

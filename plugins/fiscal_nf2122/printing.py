@@ -31,8 +31,9 @@ from sqlalchemy.orm import Session
 from core.errors import NotFound, ValidationError
 from core.i18n import _
 from core.pdf import (MARGIN, PAGE_HEIGHT, PAGE_WIDTH, Box, Column, address_lines, company_header, document_bytes,
-                      draw_table, draw_text, format_brl, format_date, format_document, label_value, mm, wrap_text)
+                      draw_table, draw_text, format_brl, format_date, format_document, label_value, mm)
 from plugins.fiscal_nf2122.models import ANULADO, CANCELADO, GERADO, PENDENTE, FiscalDocument, FiscalDocumentItem
+from plugins.fiscal_nf2122.pdf_boxes import frame, text_box
 
 PERM_PRINT = "fiscal_nf2122.document.print"
 PERMISSIONS = {PERM_PRINT: ("Imprimir e enviar documentos fiscais (NF 21/22)", "Documentos fiscais")}
@@ -159,13 +160,6 @@ def _item_rows(items: list[FiscalDocumentItem]) -> list[tuple]:
              format_brl(i.bc_icms), _rate(i.aliquota_icms), format_brl(i.icms)) for i in items]
 
 
-def _frame(c, box: Box, title: str | None = None) -> None:
-    c.setLineWidth(0.6)
-    c.rect(box.x, box.y, box.width, box.height, stroke=1, fill=0)
-    if title:
-        draw_text(c, box.x + 2, box.top - 7, title, size=6.5, bold=True, grey=True, width=box.width - 4)
-
-
 def _header(c, p: Printable, page: int) -> float:
     """Emitente on the left, the document's identification on the right; returns the y below."""
     doc, company = p.doc, p.company
@@ -175,7 +169,7 @@ def _header(c, p: Printable, page: int) -> float:
     y = company_header(c, company, left)
     ie = getattr(company, "state_registration", None)
     draw_text(c, left.x, y - 10, _("Inscrição estadual: {ie}").format(ie=ie or "—"), size=8.5, width=left.width)
-    _frame(c, right)
+    frame(c, right)
     draw_text(c, right.x + 3, right.top - 11, TITLES.get(doc.model, f"NOTA FISCAL MODELO {doc.model}"), size=7.5,
               bold=True, width=right.width - 6, align="center")
     draw_text(c, right.x + 3, right.top - 21, _("VIA ÚNICA"), size=9, bold=True, width=right.width - 6,
@@ -205,7 +199,7 @@ def _situacao_label(doc: FiscalDocument) -> str:
 def _recipient(c, p: Printable, top: float) -> float:
     doc, party = p.doc, p.party
     box = Box(MARGIN, top - 30 * mm, PAGE_WIDTH - 2 * MARGIN, 30 * mm)
-    _frame(c, box, _("DESTINATÁRIO / TOMADOR DO SERVIÇO"))
+    frame(c, box, _("DESTINATÁRIO / TOMADOR DO SERVIÇO"))
     inner = box.width - 6
     col = inner / 4
     row = box.top - 8
@@ -228,7 +222,7 @@ def _recipient(c, p: Printable, top: float) -> float:
 
 def _totals(c, doc: FiscalDocument, top: float) -> float:
     box = Box(MARGIN, top - 15 * mm, PAGE_WIDTH - 2 * MARGIN, 15 * mm)
-    _frame(c, box, _("CÁLCULO DO IMPOSTO"))
+    frame(c, box, _("CÁLCULO DO IMPOSTO"))
     values = ((_("Base de cálculo do ICMS"), doc.bc_icms), (_("Valor do ICMS"), doc.icms),
               (_("Isentas / não tributadas"), doc.isentas), (_("Outros valores"), doc.outros),
               (_("VALOR TOTAL DA NOTA"), doc.valor_total))
@@ -250,24 +244,14 @@ def _observations(c, p: Printable, top: float) -> float:
     if doc.status == CANCELADO:
         lines.append(_("Documento cancelado em {d}. Motivo: {m}").format(d=format_date(doc.closed_at),
                                                                       m=doc.closed_reason or "—"))
-    width = PAGE_WIDTH - 2 * MARGIN - 6
-    wrapped: list[str] = []
-    for line in lines or [_("Sem observações.")]:
-        wrapped.extend(wrap_text(line, width, size=8))
-    wrapped = wrapped[:10]
-    height = 10 + 10 * len(wrapped)
-    box = Box(MARGIN, top - height, PAGE_WIDTH - 2 * MARGIN, height)
-    _frame(c, box, _("INFORMAÇÕES COMPLEMENTARES / OBSERVAÇÕES"))
-    y = box.top - 16
-    for line in wrapped:
-        draw_text(c, box.x + 3, y, line, size=8)
-        y -= 10
+    box = text_box(c, top, _("INFORMAÇÕES COMPLEMENTARES / OBSERVAÇÕES"), lines or [_("Sem observações.")],
+                   size=8, line_height=10, max_lines=10)
     return box.y - 3 * mm
 
 
 def _fisco(c, doc: FiscalDocument, top: float) -> float:
     box = Box(MARGIN, top - 16 * mm, PAGE_WIDTH - 2 * MARGIN, 16 * mm)
-    _frame(c, box, _("RESERVADO AO FISCO"))
+    frame(c, box, _("RESERVADO AO FISCO"))
     draw_text(c, box.x + 3, box.top - 20, format_md5(doc.md5), size=12, bold=True, width=box.width - 6,
               align="center")
     draw_text(c, box.x + 3, box.y + 4, _("Código de autenticação digital do documento (MD5 — Convênio ICMS 115/03)"),

@@ -12,7 +12,7 @@ Flow:
 2. The outbox handler `handle_invoice_email` (registered with `register_outbox_handlers`, run by
    `core.outbox.dispatch_pending` / `quita outbox run`) reads the customer, the company and the
    invoices as they are at sending time, renders the template with the wildcards, sends through
-   the configured SMTP server (`smtplib`) and logs the message in `SentMessage` (tab "SMS, e-mail e
+   the configured SMTP server (`core.mail.smtp_send`) and logs the message in `SentMessage` (tab "SMS, e-mail e
    Mensagens Enviadas"): "enviado", or "falhou" with the SMTP error — then it raises, so the outbox
    keeps the error and retries later (backoff); a later success turns the same log row into
    "enviado". Delivery is at least once: a crash between the SMTP acceptance and the commit sends
@@ -31,12 +31,10 @@ so the operator sees it in the sent message log instead of a silent gap.
 from __future__ import annotations
 
 import re
-import smtplib
-import ssl as ssl_module
 from collections import defaultdict
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
-from typing import Optional
+from typing import Callable, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import select
@@ -48,6 +46,7 @@ from core.br.documents import document_kind, format_cnpj, format_cpf
 from core.db import after_commit, unit_of_work
 from core.errors import ValidationError
 from core.i18n import _
+from core.mail import smtp_send
 from core.model import utcnow
 from core.models.company import Company
 from core.money import format_brl
@@ -161,17 +160,7 @@ def send_smtp(cfg: MailSettings, message: EmailMessage) -> None:
     """Deliver one message to the configured SMTP server (raises on any refusal)."""
     if not cfg.host:
         raise ValidationError(_("Servidor SMTP não configurado ([plugins.receivables.email] host)."), field="host")
-    if cfg.ssl:
-        client = smtplib.SMTP_SSL(cfg.host, cfg.port, timeout=cfg.timeout_seconds,
-                                  context=ssl_module.create_default_context())
-    else:
-        client = smtplib.SMTP(cfg.host, cfg.port, timeout=cfg.timeout_seconds)
-    with client:
-        if cfg.starttls:
-            client.starttls(context=ssl_module.create_default_context())
-        if cfg.username:
-            client.login(cfg.username, cfg.password or "")
-        client.send_message(message)
+    smtp_send(cfg, message)
 
 
 def mail_settings(runtime=None) -> MailSettings:
@@ -202,6 +191,35 @@ def _record_failure(engine, outbox_id: int, fields: dict, error: str, attempt: i
         row.status, row.error, row.attempts, row.sent_at = MESSAGE_FAILED, error, attempt, None
 
 
+def send_logged(session: Session, msg, *, party: Party, to, fields: dict, send: Callable[[], None],
+                audit_action: str, audit_after: dict) -> SentMessage:
+    """Send one outbox e-mail and keep its row in "Mensagens Enviadas" (`SentMessage`).
+
+    Shared by the invoice e-mails and the fiscal documents' e-mails (`fiscal_nf2122.mail`).
+    `to` empty ⇒ "O cliente X não possui e-mail cadastrado". `send()` builds and delivers the
+    message; when it (or the check) raises, the row is written as "falhou" with the error in its
+    own transaction after the dispatch commits, and the exception propagates (the outbox retries).
+    On success the row becomes "enviado" in the caller's session and `audit_action` is recorded
+    with `{"message_id": row.id, **audit_after}`. Returns the row."""
+    attempt = msg.attempts + 1
+    try:
+        if not to:
+            raise ValidationError(_("O cliente {code} não possui e-mail cadastrado").format(code=party.code),
+                                  field="email")
+        send()
+    except Exception as exc:
+        error = f"{type(exc).__name__}: {exc}"
+        engine = session.get_bind()
+        after_commit(session, lambda: _record_failure(engine, msg.id, fields, error, attempt))
+        raise
+    row = _log_row(session, msg.id, fields)
+    row.status, row.error, row.attempts, row.sent_at = MESSAGE_SENT, None, attempt, utcnow()
+    session.flush()
+    audit.record(session, action=audit_action, target_kind="party", target_id=party.id,
+                 after={"message_id": row.id, **audit_after}, company_id=row.company_id)
+    return row
+
+
 def handle_invoice_email(msg, session: Session) -> None:
     """Outbox handler: render, send through SMTP, log in `SentMessage`; raise on failure (retry)."""
     payload = msg.payload
@@ -217,23 +235,11 @@ def handle_invoice_email(msg, session: Session) -> None:
     fields = {"party_id": party.id, "company_id": company.id if company else None, "recipient": to,
               "subject": subject[:300], "body": body, "invoice_ids": [inv.id for inv in invoices],
               "sent_by": payload.get("sent_by")}
-    attempt = msg.attempts + 1
-    try:
-        if not to:
-            raise ValidationError(_("O cliente {code} não possui e-mail cadastrado").format(code=party.code),
-                                  field="email")
-        send_smtp(cfg, build_message(cfg, sender_name=values["empresa"], to=to, subject=subject, body=body))
-    except Exception as exc:
-        error = f"{type(exc).__name__}: {exc}"
-        engine = session.get_bind()
-        after_commit(session, lambda: _record_failure(engine, msg.id, fields, error, attempt))
-        raise
-    row = _log_row(session, msg.id, fields)
-    row.status, row.error, row.attempts, row.sent_at = MESSAGE_SENT, None, attempt, utcnow()
-    session.flush()
-    audit.record(session, action="receivables.invoice.email_sent", target_kind="party", target_id=party.id,
-                 after={"message_id": row.id, "to": to, "subject": row.subject, "invoice_ids": row.invoice_ids},
-                 company_id=row.company_id)
+    send_logged(session, msg, party=party, to=to, fields=fields,
+                send=lambda: send_smtp(cfg, build_message(cfg, sender_name=values["empresa"], to=to, subject=subject,
+                                                          body=body)),
+                audit_action="receivables.invoice.email_sent",
+                audit_after={"to": to, "subject": fields["subject"], "invoice_ids": fields["invoice_ids"]})
 
 
 # --- enqueue (the action) ---------------------------------------------------------------------------

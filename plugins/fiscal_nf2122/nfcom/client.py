@@ -50,6 +50,7 @@ from plugins.fiscal_nf2122.nfcom.certificado import CertificadoA1
 from plugins.fiscal_nf2122.nfcom.chave import ChaveError, ler_chave
 from plugins.fiscal_nf2122.nfcom.eventos import RetornoEvento, ler_ret_evento, validar_evento
 from plugins.fiscal_nf2122.nfcom.soap import (
+    AliasesCStat,
     ProtocoloNFCom,
     RetornoError,
     RetornoNFCom,
@@ -101,7 +102,7 @@ class ComunicacaoError(RetornoError):
 
 
 @dataclass(frozen=True)
-class RetornoStatus:
+class RetornoStatus(AliasesCStat):
     tp_amb: str
     versao_aplicativo: str
     c_stat: str
@@ -117,17 +118,9 @@ class RetornoStatus:
     def em_operacao(self) -> bool:
         return self.c_stat == "107"
 
-    @property
-    def cstat(self) -> str:
-        return self.c_stat
-
-    @property
-    def xmotivo(self) -> str:
-        return self.x_motivo
-
 
 @dataclass(frozen=True)
-class RetornoConsulta:
+class RetornoConsulta(AliasesCStat):
     tp_amb: str
     versao_aplicativo: str
     c_stat: str
@@ -149,14 +142,6 @@ class RetornoConsulta:
     @property
     def substituida(self) -> bool:
         return self.c_stat == "102"
-
-    @property
-    def cstat(self) -> str:
-        return self.c_stat
-
-    @property
-    def xmotivo(self) -> str:
-        return self.x_motivo
 
 
 def _texto(el: etree._Element, nome: str) -> str | None:

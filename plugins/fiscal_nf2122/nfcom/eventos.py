@@ -29,6 +29,7 @@ from core.i18n import _
 from plugins.fiscal_nf2122.nfcom.certificado import CertificadoA1
 from plugins.fiscal_nf2122.nfcom.chave import ChaveError, ler_chave
 from plugins.fiscal_nf2122.nfcom.signature import assinar_nfcom
+from plugins.fiscal_nf2122.nfcom.soap import AliasesCStat
 from plugins.fiscal_nf2122.nfcom.xsd import NS, NFComError, validar_xsd
 
 TP_CANCELAMENTO = "110111"
@@ -156,7 +157,7 @@ def cancelamento_assinado(*, chave: str, protocolo: str, justificativa: str, cer
 
 
 @dataclass(frozen=True)
-class RetornoEvento:
+class RetornoEvento(AliasesCStat):
     tp_amb: str
     versao_aplicativo: str
     c_orgao: str
@@ -180,14 +181,6 @@ class RetornoEvento:
         """cStat 631 "Duplicidade de evento": o mesmo evento já foi registrado (ex.: reenvio depois de
         um tempo esgotado) — o xMotivo traz o nProt; confirme com `NFComClient.consultar`."""
         return self.c_stat == "631"
-
-    @property
-    def cstat(self) -> str:
-        return self.c_stat
-
-    @property
-    def xmotivo(self) -> str:
-        return self.x_motivo
 
 
 def ler_ret_evento(ret: etree._Element) -> RetornoEvento:

@@ -222,8 +222,25 @@ class ProtocoloNFCom:
     xml: bytes  # o protNFCom inteiro, para o nfcomProc
 
 
+class AliasesCStat:
+    """`cstat` / `xmotivo`: sinônimos de `c_stat` / `x_motivo` (a API combinada com quem transmite as
+    notas) para os retornos do autorizador (`RetornoNFCom`, `RetornoStatus`, `RetornoConsulta`,
+    `RetornoEvento`)."""
+
+    c_stat: str
+    x_motivo: str
+
+    @property
+    def cstat(self) -> str:
+        return self.c_stat
+
+    @property
+    def xmotivo(self) -> str:
+        return self.x_motivo
+
+
 @dataclass(frozen=True)
-class RetornoNFCom:
+class RetornoNFCom(AliasesCStat):
     tp_amb: str
     c_uf: str
     versao_aplicativo: str
@@ -237,15 +254,6 @@ class RetornoNFCom:
         com o número do protocolo."""
         return (self.protocolo is not None and self.protocolo.c_stat in ("100", "150")
                 and bool(self.protocolo.numero))
-
-    @property
-    def cstat(self) -> str:
-        """Sinônimo de `c_stat` (a API combinada com quem transmite as notas)."""
-        return self.c_stat
-
-    @property
-    def xmotivo(self) -> str:
-        return self.x_motivo
 
 
 def _texto(el: etree._Element, nome: str) -> str:

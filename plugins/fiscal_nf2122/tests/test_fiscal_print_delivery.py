@@ -21,21 +21,13 @@ from core.web.app import create_app
 from plugins.fiscal_nf2122.models import FiscalDocument
 from plugins.fiscal_nf2122.tests.fiscal_docs_world import ENABLED, SETTINGS, documents, make_runtime, seed
 from plugins.receivables.messages_models import MESSAGE_SENT, SentMessage
-from plugins.receivables.tests.test_mail import SmtpServer
+from plugins.receivables.tests.test_mail import smtp  # noqa: F401 (fixture: the invoice e-mails' SMTP server)
 from tests.browser.uisupport import add_user, login
 from tests.cli_runner import cli_invoker
 from tests.worldkit import runtime_maker
 
 GENERATE, CANCEL, SEND = ("fiscal_nf2122.invoice.generate", "fiscal_nf2122.document.cancel",
                           "fiscal_nf2122.document.send_email")
-
-
-@pytest.fixture
-def smtp():
-    server = SmtpServer()
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
