@@ -491,11 +491,35 @@ def _chain(cells: dict, side: str, keys: list, opening: dict, i: int) -> Cell:
     return total
 
 
+def user_companies(session: Session, user) -> list[int]:
+    """The companies `user` may see ("apenas as que o usuário tem permissão"): the kernel binds a user
+    to one company with `app_user.company_id`; unbound (or no user: CLI/system) ⇒ every company."""
+    bound = getattr(user, "company_id", None) if user is not None else None
+    if bound is not None:
+        return [bound]
+    return list(session.scalars(select(Company.id).order_by(Company.id)))
+
+
+def check_user_companies(session: Session, user, companies) -> None:
+    """Refuses a company the user may not see (field `companies`)."""
+    if user is None:
+        return
+    allowed = set(user_companies(session, user))
+    for cid in companies or ():
+        if int(cid) not in allowed:
+            company = session.get(Company, int(cid))
+            name = f"{company.code} - {company.trade_name or company.name}" if company else str(cid)
+            who = f"usuário {user.username}" if getattr(user, "username", None) else "usuário"
+            raise ValidationError(f"Empresa {name}: o fluxo de caixa mostra apenas as empresas que o {who} tem "
+                                  "permissão.", field="companies")
+
+
 def cash_flow(session: Session, *, runtime, companies, date_from: date | None, date_to: date | None,
               period: str = MONTHLY, kind: str = PLANNED, accounts=None, include_forecasts: bool = False,
-              include_transfers: bool = False, projection_percent=None) -> CashFlow:
+              include_transfers: bool = False, projection_percent=None, user=None) -> CashFlow:
     """The cash-flow report (module docstring). Reads only; `runtime` says which plugins are enabled
-    and holds their settings."""
+    and holds their settings; with `user`, only the companies the user may see (`user_companies`)."""
+    check_user_companies(session, user, companies)
     f = check_filters(session, companies=companies, date_from=date_from, date_to=date_to, period=period, kind=kind,
                       accounts=accounts, include_forecasts=include_forecasts, include_transfers=include_transfers,
                       projection_percent=projection_percent)

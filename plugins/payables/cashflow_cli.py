@@ -2,7 +2,7 @@
 
     quita cashflow --from 2026-01-01 --to 2026-12-31 --period monthly [--kind previsto|realizado|
         previsto_x_realizado] [--empresa 1 ...] [--conta 1.1.1.02 ...] [--previsoes] [--transferencias]
-        [--projecao 10] [--visao vertical|horizontal] [--csv FILE] [--xlsx FILE] [--json]
+        [--projecao 10] [--visao vertical|horizontal] [--csv FILE] [--xlsx FILE] [--json] [--usuario LOGIN]
     quita previsao-despesas add --conta 1.1.1.02 --descricao Aluguel --valor 1500,00 --data 10/01/2027
         [--mensal-ate 10/12/2027] [--empresa 1] [--json]
     quita previsao-despesas list [--empresa 1] [--json]
@@ -23,14 +23,28 @@ import typer
 from plugins.payables.cli_support import company_id as company_id_of, run as _run
 
 
-def _companies(session, keys: List[str]) -> list[int]:
-    from sqlalchemy import select
-
-    from core.models.company import Company
+def _companies(session, keys: List[str], user=None) -> list[int]:
+    """The companies typed, else every company the user may see (all without `--usuario`)."""
+    from plugins.payables.cashflow import user_companies
 
     if not keys:
-        return list(session.scalars(select(Company.id).order_by(Company.id)))
+        return user_companies(session, user)
     return [company_id_of(session, k) for k in keys]
+
+
+def _user(session, login: Optional[str]):
+    """`--usuario LOGIN` ⇒ the user (refusal naming the option when unknown); None without it."""
+    from sqlalchemy import select
+
+    from core.errors import ValidationError
+    from core.models.users import User
+
+    if not login:
+        return None
+    found = session.scalar(select(User).where(User.username == login.strip()))
+    if found is None:
+        raise ValidationError(f"Usuário {login} não encontrado.", field="usuario")
+    return found
 
 
 def _accounts(session, companies: list[int], codes: List[str]) -> list[int] | None:
@@ -77,6 +91,8 @@ def register(cli: typer.Typer) -> None:
         csv_path: Optional[Path] = typer.Option(None, "--csv", help="Grava o relatório em CSV neste arquivo."),
         xlsx_path: Optional[Path] = typer.Option(None, "--xlsx", help="Grava o relatório em xlsx neste arquivo."),
         as_json: bool = typer.Option(False, "--json", help="Saída em JSON."),
+        usuario: Optional[str] = typer.Option(None, "--usuario", help="Login: só as empresas que o usuário tem "
+                                                                      "permissão (padrão: todas)."),
     ):
         """Fluxo de caixa: entradas, saídas e saldos previstos e/ou realizados por dia ou mês."""
         from core.parties.search import parse_date
@@ -84,11 +100,12 @@ def register(cli: typer.Typer) -> None:
         from plugins.payables.cashflow_export import table_of, to_csv, to_xlsx
 
         def work(s, rt):
-            companies = _companies(s, empresa)
+            user = _user(s, usuario)
+            companies = _companies(s, empresa, user)
             return cash_flow(s, runtime=rt, companies=companies, date_from=parse_date(date_from, "date_from"),
                              date_to=parse_date(date_to, "date_to"), period=period, kind=kind,
                              accounts=_accounts(s, companies, conta), include_forecasts=previsoes,
-                             include_transfers=transferencias, projection_percent=projecao)
+                             include_transfers=transferencias, projection_percent=projecao, user=user)
 
         report = _run(work, readonly=True)
         table = table_of(report, visao)

@@ -5,6 +5,8 @@
   filters as a form (GET: the URL is the report), the chart (SVG made on the server) and the table
   in the chosen view. Defaults: the user's company (else the first), the current month, monthly,
   Previsto, vertical, every flow account. A refused filter shows the pt-BR message (status 400).
+  Only the companies the user may see are offered (`cashflow.user_companies`); another one in the
+  query string is refused by the service.
 - `GET /financeiro/fluxo-de-caixa/exportar?formato=csv|xlsx&…` — the same report as a file.
 """
 
@@ -80,12 +82,16 @@ def _chosen_accounts(form: dict, accounts: list[tuple[int, int, str]]) -> list[i
     return [] if set(ticked) == set(of_companies) else ticked
 
 
-def _options(runtime) -> dict:
+def _options(runtime, user=None) -> dict:
+    """Companies (only those the user may see) and their flow accounts."""
     from core.db import unit_of_work
     from core.models.company import Company
+    from plugins.payables.cashflow import user_companies
 
     with unit_of_work(runtime.engine, readonly=True) as s:
-        companies = [(c.id, c.trade_name or c.name) for c in s.scalars(select(Company).order_by(Company.id))]
+        allowed = set(user_companies(s, user))
+        companies = [(c.id, c.trade_name or c.name) for c in s.scalars(select(Company).order_by(Company.id))
+                     if c.id in allowed]
         accounts = [(a.id, a.company_id, f"{a.code} - {a.name}" + ("" if a.active else " (inativa)"))
                     for a in flow_accounts(s, [c for c, _n in companies])]
     return {"companies": companies, "accounts": accounts}
@@ -97,13 +103,13 @@ def build(runtime, params, user) -> dict:
     from plugins.payables.cashflow_chart import chart_svg
     from plugins.payables.cashflow_export import VIEWS, table_of
 
-    ctx = {**_options(runtime), "periods": PERIODS, "kinds": KINDS, "views": VIEWS,
+    ctx = {**_options(runtime, user), "periods": PERIODS, "kinds": KINDS, "views": VIEWS,
            "report": None, "table": None, "chart": None, "error": None, "error_field": None}
     ctx["form"] = form = read_form(params, user, [c for c, _n in ctx["companies"]])
     form["contas"] = _chosen_accounts(form, ctx["accounts"])
     try:
         with unit_of_work(runtime.engine, readonly=True) as s:
-            report = cash_flow(s, runtime=runtime, **service_args(form))
+            report = cash_flow(s, runtime=runtime, user=user, **service_args(form))
     except ValidationError as exc:
         ctx["error"], ctx["error_field"] = str(exc), exc.field
         return ctx

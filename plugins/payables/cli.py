@@ -58,7 +58,7 @@ def _build_request(s, o: dict):
         cash_flow_account_id=account(o["conta_fluxo"], "cash_flow_account_id", "de fluxo de caixa"),
         cost_centres=centres, keep_typed_apportionment=o["nao_ratear_diferenca"], advance=o["adiantamento"],
         order_number=o["pedido"], buyer_id=buyer, standard_note=o["observacao"], category=o["categoria"],
-        create_category=o["criar_categoria"])
+        create_category=o["criar_categoria"], situation=o.get("status"))
 
 
 def _preview_dict(p) -> dict:
@@ -88,6 +88,8 @@ def register(cli: typer.Typer) -> None:
                                             help="chq_vista, chq_prazo, crediario, cartao ou convenio."),
         desconto: Optional[str] = typer.Option(None, "--desconto", help="Desconto sobre o valor total."),
         historico: Optional[str] = typer.Option(None, "--historico", help="Código do histórico contábil."),
+        status: Optional[str] = typer.Option(None, "--status", help="Status do lançamento (código ou nome; só com "
+                                                                    "status cadastrados)."),
         conta_debito: List[str] = typer.Option([], "--conta-debito",
                                                help="Conta débito (código); repetida com CÓDIGO=VALOR para desmembrar."),
         conta_credito: Optional[str] = typer.Option(None, "--conta-credito", help="Código da conta crédito."),

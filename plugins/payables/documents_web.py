@@ -3,6 +3,8 @@ borderô), linked from the list "Faturas a pagar" once an installment is written
 
 - `GET /pagar/baixas/{writeoff_id}/recibo.pdf` — the receipt of a write-off in force
   (`printing.writeoff_receipt_pdf`; a reversed write-off is refused);
+- `GET /pagar/baixas/{writeoff_id}/cheque.pdf[?nominal=0]` — "Imprimir cheque" of a write-off paid by
+  cheque, at the credit account's layout (`cheque_print.cheque_pdf`);
 - `GET /pagar/lancamentos/{invoice_id}/autorizacao.pdf` — the payment authorisation of the launch;
 - `GET /pagar/bordero.pdf?codes=1&codes=2` or `?data_baixa=2026-12-05[&empresa=1]` — the borderô of
   the listed installments / of the write-offs of a day (`bordero.bordero` + `printing.bordero_pdf`).
@@ -24,6 +26,7 @@ from plugins.payables.web import require_any_payables
 RECEIPT_URL = "/pagar/baixas/{writeoff_id}/recibo.pdf"
 AUTHORISATION_URL = "/pagar/lancamentos/{invoice_id}/autorizacao.pdf"
 BORDERO_URL = "/pagar/bordero.pdf"
+CHEQUE_URL = "/pagar/baixas/{writeoff_id}/cheque.pdf"
 
 router = APIRouter()
 
@@ -47,19 +50,35 @@ def _own_company(user, company_id: int) -> None:
         raise HTTPException(status_code=403, detail="Documento de outra empresa.")
 
 
+def _own_row(session, user, model, row_id: int, missing: str):
+    """The row `row_id` of `model` (404 `missing` when absent) of the user's company (403 otherwise)."""
+    row = session.get(model, row_id)
+    if row is None:
+        raise HTTPException(status_code=404, detail=missing)
+    _own_company(user, row.company_id)
+    return row
+
+
 def _receipt(runtime, user, writeoff_id: int) -> bytes:
     from core.db import unit_of_work
     from plugins.payables.models import PayableWriteOff
     from plugins.payables.printing import writeoff_receipt_pdf
 
     with unit_of_work(runtime.engine, readonly=True) as s:
-        wo = s.get(PayableWriteOff, writeoff_id)
-        if wo is None:
-            raise HTTPException(status_code=404, detail="Baixa não encontrada.")
-        _own_company(user, wo.company_id)
+        wo = _own_row(s, user, PayableWriteOff, writeoff_id, "Baixa não encontrada.")
         if wo.reversed:
             raise ValidationError("Esta baixa foi estornada: não há recibo.", field="writeoff")
         return writeoff_receipt_pdf(s, writeoff_id)
+
+
+def _cheque(runtime, user, writeoff_id: int, nominal: bool) -> bytes:
+    from core.db import unit_of_work
+    from plugins.payables.cheque_print import cheque_pdf
+    from plugins.payables.models import PayableWriteOff
+
+    with unit_of_work(runtime.engine, readonly=True) as s:
+        _own_row(s, user, PayableWriteOff, writeoff_id, "Baixa não encontrada.")
+        return cheque_pdf(s, writeoff_id, runtime=runtime, nominal=nominal)
 
 
 def _authorisation(runtime, user, invoice_id: int) -> bytes:
@@ -68,10 +87,7 @@ def _authorisation(runtime, user, invoice_id: int) -> bytes:
     from plugins.payables.printing import payment_authorisation_pdf
 
     with unit_of_work(runtime.engine, readonly=True) as s:
-        inv = s.get(PayableInvoice, invoice_id)
-        if inv is None:
-            raise HTTPException(status_code=404, detail="Lançamento não encontrado.")
-        _own_company(user, inv.company_id)
+        _own_row(s, user, PayableInvoice, invoice_id, "Lançamento não encontrado.")
         return payment_authorisation_pdf(s, invoice_id)
 
 
@@ -99,6 +115,13 @@ def _bordero(runtime, user, params) -> bytes:
 async def receipt_pdf(request: Request, writeoff_id: int, user=Depends(require_any_payables)):
     content = await run_in_threadpool(_receipt, request.app.state.runtime, user, writeoff_id)
     return _pdf(content, f"recibo-baixa-{writeoff_id}.pdf")
+
+
+@router.get(CHEQUE_URL, include_in_schema=False)
+async def cheque_pdf_page(request: Request, writeoff_id: int, user=Depends(require_any_payables)):
+    nominal = request.query_params.get("nominal", "1") not in ("0", "nao", "false")
+    content = await run_in_threadpool(_cheque, request.app.state.runtime, user, writeoff_id, nominal)
+    return _pdf(content, f"cheque-baixa-{writeoff_id}.pdf")
 
 
 @router.get(AUTHORISATION_URL, include_in_schema=False)

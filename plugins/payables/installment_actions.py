@@ -108,7 +108,8 @@ class WriteOffParams(BaseModel):
     category: Optional[str] = Field(default=None, title="Categoria financeira", max_length=60,
                                     description="Vazio: a categoria do lançamento.")
     cheque_number: Optional[str] = Field(default=None, title="Documento/Cheque", max_length=20)
-    cheque_cleared: bool = Field(default=False, title="Lançamento efetivado/compensado")
+    cheque_cleared: bool = Field(default=False, title="Lançamento efetivado/compensado",
+                                 description="Somente com o parâmetro “Lançamento Efetivado” habilitado.")
     our_number: Optional[str] = Field(default=None, title="Nosso número", max_length=30)
     carrier_id: Optional[int] = Field(default=None, title="Portador", json_schema_extra={"choices": CARRIERS})
     situation: Optional[str] = Field(default=None, title="Status", max_length=30,

@@ -16,6 +16,10 @@ field) before anything is written. The launch:
   and credit the credit account (supplier on the line) with the split's value; the protected
   period ("Proteger lançamentos anteriores a") refuses the launch date;
 - audits the invoice ("create", with installments, splits and apportionment).
+
+"Lançamento apenas nos Históricos": a user listed in `allowed_templates` launches only with those
+históricos (`allowed_template_codes`); "Status": `launch_statuses.launch_status` (only when statuses
+are configured), kept on every installment's `situation`.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ from core.parties.services import find_party_by_key
 from plugins.payables.apportionment import (CentreShare, DebitSplit, account_by_code, apportion,
                                             check_debit_splits, distribute)
 from plugins.payables.installments import PlannedInstallment, plan_installments
+from plugins.payables.launch_statuses import launch_status
 from plugins.payables.models import (DUE_BY_TERM, PAYMENT_FORM_LABELS, FinancialCategory, PayableApportionment,
                                      PayableDebitSplit, PayableInstallment, PayableInvoice)
 from plugins.payables.settings import settings_of
@@ -84,6 +89,7 @@ class LaunchRequest:
     pis: object = None
     cofins: object = None
     csll: object = None
+    situation: str | None = None             # "Status" (only when statuses are configured: launch_statuses.py)
 
 
 @dataclass(frozen=True)
@@ -112,6 +118,7 @@ class _Checked:
     category: FinancialCategory | None
     retentions: dict[str, Decimal | None]
     preview: LaunchPreview
+    situation: str | None = None
 
 
 def money_field(value, field_name: str, label: str, *, required: bool = True) -> Decimal | None:
@@ -215,12 +222,41 @@ def _header(session: Session, req: LaunchRequest) -> None:
         raise ValidationError("Comprador não encontrado.", field="buyer_id")
 
 
-def _template(session: Session, req: LaunchRequest) -> AccountingTemplate | None:
+def allowed_template_codes(cfg, username: str | None) -> list[str] | None:
+    """"Lançamento apenas nos Históricos": the codes the user may launch with (`allowed_templates`
+    of the settings, by login); None = every histórico (user not listed)."""
+    found = (cfg.allowed_templates or {}).get(username or "")
+    return None if found is None else [str(c) for c in found]
+
+
+def launch_username(session: Session, req: LaunchRequest, user=None) -> str | None:
+    """The login of who launches: the caller's user, else `req.user_id` (the page sets it)."""
+    if user is not None:
+        return getattr(user, "username", None)
+    if req.user_id is None:
+        return None
+    from core.models.users import User
+
+    found = session.get(User, req.user_id)
+    return found.username if found is not None else None
+
+
+def _template(session: Session, req: LaunchRequest, cfg=None,
+              username: str | None = None) -> AccountingTemplate | None:
+    allowed = allowed_template_codes(cfg, username) if cfg is not None else None
     if req.template_id is None:
+        if allowed is not None:
+            raise ValidationError(f"Informe o histórico: o usuário {username} só pode lançar nos históricos "
+                                  f"{', '.join(allowed) or '(nenhum)'} (\"Lançamento apenas nos Históricos\").",
+                                  field="template_id")
         return None
     template = session.get(AccountingTemplate, req.template_id)
     if template is None or template.company_id != req.company_id or not template.active:
         raise ValidationError("Histórico contábil não encontrado (ou inativo) nesta empresa.", field="template_id")
+    if allowed is not None and template.code not in allowed:
+        raise ValidationError(f"O histórico {template.code} - {template.description} não está liberado para o usuário "
+                              f"{username} (\"Lançamento apenas nos Históricos\"). Históricos permitidos: "
+                              f"{', '.join(allowed) or '(nenhum)'}.", field="template_id")
     return template
 
 
@@ -251,25 +287,26 @@ def _accounts(session: Session, req: LaunchRequest, template: AccountingTemplate
     return debit_splits, credit, cash_flow
 
 
-def _check(session: Session, req: LaunchRequest, runtime) -> _Checked:
+def _check(session: Session, req: LaunchRequest, runtime, user=None) -> _Checked:
     """Every rule of the launch, in the page's order; writes nothing."""
     cfg = settings_of(runtime)
     supplier = supplier_of(session, req.supplier_id)
     _header(session, req)
     total, discount, count = _amounts(req, cfg.max_installments)
     net = total - discount
-    template = _template(session, req)
+    template = _template(session, req, cfg, launch_username(session, req, user))
     debit_splits, credit, cash_flow = _accounts(session, req, template, net, cfg)
     kind, centres = apportion(session, req.company_id, net, template, list(req.cost_centres or []),
                               keep_typed=req.keep_typed_apportionment)
     retentions = _retentions(req, total)
+    situation = launch_status(session, req.situation, req.payment_form)
     category, is_new = category_named(session, req.category, create=req.create_category)
     planned = plan_installments(req.emission_date, net, count, int(req.term_days or 0), mode=req.due_mode,
                                 only_weekdays=cfg.only_weekdays)
     lines = entry_lines(debit_splits, centres, credit.id, supplier.id)
     preview = LaunchPreview(net, planned, debit_splits, centres, kind, lines, is_new)
     return _Checked(req, supplier, template, total, discount, req.launch_date or date.today(), credit, cash_flow,
-                    category, retentions, preview)
+                    category, retentions, preview, situation)
 
 
 def _retentions(req: LaunchRequest, total: Decimal) -> dict[str, Decimal | None]:
@@ -298,9 +335,9 @@ def entry_lines(splits: list[DebitSplit], centres: list[CentreShare], credit_id:
     return lines
 
 
-def preview_launch(session: Session, req: LaunchRequest, *, runtime=None) -> LaunchPreview:
+def preview_launch(session: Session, req: LaunchRequest, *, runtime=None, user=None) -> LaunchPreview:
     """The launch's installments, splits, apportionment and entry lines; writes nothing."""
-    return _check(session, req, runtime).preview
+    return _check(session, req, runtime, user).preview
 
 
 def installment_number(invoice: PayableInvoice, sequence: int) -> str:
@@ -310,7 +347,7 @@ def installment_number(invoice: PayableInvoice, sequence: int) -> str:
 
 def launch_invoice(session: Session, req: LaunchRequest, *, runtime=None, user=None) -> PayableInvoice:
     """Validate, write and post the launch (see the module docstring). Never commits."""
-    c = _check(session, req, runtime)
+    c = _check(session, req, runtime, user)
     check_protection(session, req.company_id, c.launch_date, field="launch_date")
     if c.category is not None and c.preview.category_is_new:
         session.add(c.category)
@@ -333,7 +370,7 @@ def launch_invoice(session: Session, req: LaunchRequest, *, runtime=None, user=N
     for p in c.preview.installments:
         session.add(PayableInstallment(
             invoice_id=invoice.id, company_id=invoice.company_id, sequence=p.sequence, due_date=p.due_date,
-            amount=p.amount, number=installment_number(invoice, p.sequence),
+            amount=p.amount, number=installment_number(invoice, p.sequence), situation=c.situation,
             code=next_number(session, kind=INSTALLMENT_COUNTER, company_id=invoice.company_id)))
     session.add_all([PayableDebitSplit(invoice_id=invoice.id, account_id=s.account_id, amount=s.amount)
                      for s in c.preview.debit_splits])

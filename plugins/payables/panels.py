@@ -40,10 +40,15 @@ def installment_rows(session, installments) -> list[dict]:
 
     installments = list(installments)
     active = {}  # installment id ⇒ its write-off in force (the receipt's link)
+    cheques = set()  # installment ids whose write-off in force was paid by cheque (the cheque's link)
     ids = [p.id for p in installments]
     for start in range(0, len(ids), 500):
-        active.update(session.execute(select(PayableWriteOff.installment_id, PayableWriteOff.id).where(
-            PayableWriteOff.installment_id.in_(ids[start:start + 500]), PayableWriteOff.reversed.is_(False))).all())
+        for iid, wid, cheque in session.execute(select(
+                PayableWriteOff.installment_id, PayableWriteOff.id, PayableWriteOff.cheque_number).where(
+                PayableWriteOff.installment_id.in_(ids[start:start + 500]), PayableWriteOff.reversed.is_(False))):
+            active[iid] = wid
+            if (cheque or "").strip():
+                cheques.add(iid)
     invoices = {}
     parties = {}
     rows = []
@@ -60,7 +65,7 @@ def installment_rows(session, installments) -> list[dict]:
                      "our_number": p.our_number or "", "note": p.note or "",
                      "open": p.status == STATUS_OPEN, "remainder_of_id": p.remainder_of_id,
                      "invoice_id": inv.id, "company_id": p.company_id, "approved": inv.approved_at is not None, "approved_at": inv.approved_at,
-                     "writeoff_id": active.get(p.id)})
+                     "writeoff_id": active.get(p.id), "cheque": p.id in cheques})
     return rows
 
 

@@ -15,7 +15,7 @@ pagar"), `approval` ("Aprovar fatura" / "Remover aprovação"). See README.md.
 from pathlib import Path
 
 from hooks import hookimpl
-from plugins.payables import cashflow_models, cheque_ranges, models  # noqa: F401  (maps the tables for migrations)
+from plugins.payables import cashflow_models, cheque_ranges, launch_statuses, models  # noqa: F401  (maps the tables)
 
 LABEL = "Contas a pagar"
 REQUIRES = ()
@@ -40,6 +40,7 @@ def register_doctypes(register):
     register(models.Carrier)
     register(cashflow_models.ExpenseForecast)
     register(cheque_ranges.ChequeRange)  # faixas de cheque (nosso número na baixa)
+    register(launch_statuses.LaunchStatus)  # "Status" do lançamento (campo só com status cadastrados)
 
 
 @hookimpl

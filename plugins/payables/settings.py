@@ -16,6 +16,12 @@ abatement_template_code = "ABT"       # histórico da operação padrão "Abatim
 retention_template_codes = { irrf = "105", pis = "100", cofins = "101", csll = "102" }
 blocked_carriers = { "*" = ["CARTORIO"], joana = ["BB"] }  # "Portadores bloqueados" por usuário
 email_supplier_on_writeoff = false    # "Enviar e-mail ao fornecedor na baixa da fatura Contas a Pagar"
+effective_entry = false               # "Lançamento Efetivado": libera "Lançamento efetivado/compensado" na baixa
+allowed_templates = { joana = ["410", "420"] }  # "Lançamento apenas nos Históricos" (por login)
+cheque_good_for = false               # "Imprime *Bom Para* em Cheques pelo ERP"
+
+[plugins.payables.cheque_layouts."1.1.1.02"]  # layout do cheque da conta (mm; vazio = cheque padrão 175×80)
+value = [128, 13]
 
 [plugins.payables.email]              # SMTP do aviso de pagamento (recibo em PDF anexo)
 host = "smtp.provedor.com.br"
@@ -52,6 +58,24 @@ class PayablesMailSettings(BaseModel):
         if self.starttls and self.ssl:
             raise ValueError("use starttls OU ssl, não os dois")
         return self
+
+
+class ChequeLayout(BaseModel):
+    """`[plugins.payables.cheque_layouts."<conta>"]`: positions (mm, from the cheque's top-left) of one bank
+    account's cheque (cheque_print.py); defaults: the standard Brazilian cheque (175 × 80 mm)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    size: tuple[float, float] = Field(default=(175, 80), description="Largura e altura do cheque (mm).")
+    origin: tuple[float, float] = Field(default=(15, 15), description="Canto superior esquerdo do cheque na folha.")
+    value: tuple[float, float] = Field(default=(128, 13), description="Valor em R$ (x, y).")
+    words: tuple[float, float, float] = Field(default=(30, 23, 140), description="Extenso, 1ª linha (x, y, largura).")
+    words2: tuple[float, float, float] = Field(default=(8, 31, 162), description="Extenso, 2ª linha (x, y, largura).")
+    payee: tuple[float, float] = Field(default=(14, 40), description="Nominal (x, y).")
+    city_date: tuple[float, float] = Field(default=(80, 49), description="Cidade e data (x, y).")
+    good_for: tuple[float, float] = Field(default=(8, 75), description="\"Bom Para\" (x, y).")
+    city: str | None = Field(default=None, description="Cidade impressa; vazio: a cidade da empresa.")
+    frame: bool = Field(default=True, description="Desenhar o contorno do cheque (folha de teste/cópia).")
 
 
 class PayablesSettings(BaseModel):
@@ -96,6 +120,20 @@ class PayablesSettings(BaseModel):
                                                      "enviar_email_ao_fornecedor_na_baixa"),
         description="Enviar e-mail ao fornecedor na baixa da fatura Contas a Pagar (com o recibo em PDF); a baixa "
                     "pode desmarcar.")
+    effective_entry: bool = Field(
+        default=False, validation_alias=AliasChoices("effective_entry", "lancamento_efetivado"),
+        description="Parâmetro \"Lançamento Efetivado\" (Financeiro > Outros): só com ele a baixa aceita a opção "
+                    "\"Lançamento efetivado/compensado\" do cheque.")
+    allowed_templates: dict[str, list[str]] = Field(
+        default_factory=dict, validation_alias=AliasChoices("allowed_templates", "lancamento_apenas_nos_historicos"),
+        description="\"Lançamento apenas nos Históricos\" por usuário (login ⇒ códigos de histórico): o usuário "
+                    "listado só lança faturas com esses históricos; usuário fora da lista: todos.")
+    cheque_good_for: bool = Field(
+        default=False, validation_alias=AliasChoices("cheque_good_for", "imprime_bom_para_em_cheques"),
+        description="Imprime \"Bom Para\" em cheques (a data para lançamento na conta, quando diferente da data "
+                    "da baixa).")
+    cheque_layouts: dict[str, ChequeLayout] = Field(
+        default_factory=dict, description="Layout do cheque por conta banco (código da conta ⇒ posições em mm).")
     email: PayablesMailSettings = Field(default_factory=PayablesMailSettings,
                                         description="Servidor SMTP do aviso de pagamento ao fornecedor.")
     blocked_carriers: dict[str, list[str]] = Field(

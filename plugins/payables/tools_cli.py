@@ -9,6 +9,7 @@
     quita pagar anotar --fatura 1 [--texto "Conferido com o pedido"] [--json]   # sem --texto: lista
     quita pagar recibo --fatura 1 --saida recibo.pdf          # recibo da baixa ativa da fatura
     quita pagar autorizacao --fatura 1 --saida autorizacao.pdf  # autorização de pagamento do lançamento
+    quita pagar cheque --fatura 1 --saida cheque.pdf [--nao-nominal]  # cheque da baixa (layout da conta)
     quita pagar bordero [--fatura 1 --fatura 2 | --data-baixa 05/12/2026] [--saida bordero.pdf] [--xlsx bordero.xlsx] [--json]
 
 Registered by plugin.py into the `quita pagar` group of cli.py. Refusals exit with code 2 and the
@@ -203,6 +204,19 @@ def register(cli: typer.Typer) -> None:
         from plugins.payables.printing import installment_receipt_pdf
 
         _print_document(empresa, fatura, saida, installment_receipt_pdf)
+
+    @pagar.command("cheque")
+    def cheque(
+        fatura: int = typer.Option(..., "--fatura", help="Número (código) da fatura baixada com cheque."),
+        saida: Path = typer.Option(..., "--saida", help="Arquivo PDF a gravar."),
+        nao_nominal: bool = typer.Option(False, "--nao-nominal", help="Cheque não nominal (sem o fornecedor)."),
+        empresa: Optional[str] = typer.Option(None, "--empresa", help="Código ou id da empresa."),
+    ):
+        """Imprime (PDF) o cheque da baixa da fatura no layout da conta crédito."""
+        from plugins.payables.cheque_print import installment_cheque_pdf
+
+        _write(saida, _in_unit_of_work(lambda s, rt: installment_cheque_pdf(
+            s, _installment(s, empresa, fatura), runtime=rt, nominal=not nao_nominal), readonly=True))
 
     @pagar.command("autorizacao")
     def autorizacao(

@@ -150,7 +150,8 @@ def launch_request(f: LaunchForm, user):
         keep_typed_apportionment=bool(v.get("keep_typed_apportionment")), advance=bool(v.get("advance")),
         order_number=v.get("order_number"), standard_note=v.get("standard_note"), category=v.get("category"),
         create_category=bool(v.get("create_category")), user_id=getattr(user, "id", None),
-        service_invoice=bool(v.get("service_invoice")), **{tax: v.get(tax) or None for tax in RETENTIONS})
+        service_invoice=bool(v.get("service_invoice")), situation=v.get("situation") or None,
+        **{tax: v.get(tax) or None for tax in RETENTIONS})
 
 
 def buyer_id(session, f: LaunchForm) -> int | None:
@@ -207,10 +208,13 @@ def _field_of(exc: ValidationError) -> str:
     return (exc.field or "__all__").split(".")[0]
 
 
-def launch_options(session, company_id: int | None) -> dict:
-    """The selects of the form: companies, históricos, analytic accounts, cost centres."""
+def launch_options(session, company_id: int | None, allowed_templates: list[str] | None = None) -> dict:
+    """The selects of the form: companies, históricos (only `allowed_templates` codes when given —
+    "Lançamento apenas nos Históricos"), analytic accounts, cost centres."""
     from core.ledger.models import Account, AccountingTemplate, CostCentre
     from core.models.company import Company
+    from plugins.payables.launch_statuses import statuses_for
+    from plugins.payables.models import PAYMENT_FORM_LABELS
 
     companies = [(c.id, c.trade_name or c.name) for c in session.scalars(select(Company).order_by(Company.id))]
     cid = company_id or (companies[0][0] if companies else None)
@@ -220,12 +224,14 @@ def launch_options(session, company_id: int | None) -> dict:
         "companies": companies, "company_id": cid,
         "templates": [(t.id, f"{t.code} - {t.description}") for t in session.scalars(
             select(AccountingTemplate).where(AccountingTemplate.company_id == cid, AccountingTemplate.active.is_(True))
-            .order_by(AccountingTemplate.code))],
+            .order_by(AccountingTemplate.code)) if allowed_templates is None or t.code in allowed_templates],
         "accounts": [(a.id, f"{a.code} - {a.name}") for a in accounts],
         "cash_accounts": [(a.id, f"{a.code} - {a.name}") for a in accounts if a.kind in ("bank", "cash")],
         "centres": [(c.id, f"{c.code} - {c.name}") for c in session.scalars(
             select(CostCentre).where(CostCentre.company_id == cid, CostCentre.active.is_(True)).order_by(CostCentre.code))],
         "payment_forms": PAYMENT_FORMS, "due_modes": DUE_MODES, "max_splits": MAX_DEBIT_SPLITS,
+        "launch_statuses": [(st.code, st.name, PAYMENT_FORM_LABELS.get(st.payment_form or "", ""))
+                            for st in statuses_for(session)],
     }
 
 
@@ -261,10 +267,14 @@ def supplier_options(session, term: str, selected: int | None = None) -> list[tu
     return [(p.id, label(p)) for p in found]
 
 
-def _form_context(session, f: LaunchForm, user) -> dict:
+def _form_context(session, f: LaunchForm, user, runtime=None) -> dict:
+    from plugins.payables.launch import allowed_template_codes
+    from plugins.payables.settings import settings_of
+
     v = f.values
     company = _safe_int(v.get("company_id")) or getattr(user, "company_id", None)
-    opts = launch_options(session, company)
+    allowed = allowed_template_codes(settings_of(runtime), getattr(user, "username", None))
+    opts = launch_options(session, company, allowed)
     v.setdefault("company_id", str(opts["company_id"] or ""))
     today = date.today().isoformat()
     for k, default in (("emission_date", today), ("launch_date", today), ("installments", "1"), ("term_days", "30"),
@@ -306,9 +316,9 @@ def build_preview(runtime, f: LaunchForm, user) -> dict:
     from plugins.payables.launch import preview_launch
 
     with unit_of_work(runtime.engine, readonly=True) as s:
-        ctx = _form_context(s, f, user)
+        ctx = _form_context(s, f, user, runtime)
         try:
-            preview = preview_launch(s, _request(s, f, user), runtime=runtime)
+            preview = preview_launch(s, _request(s, f, user), runtime=runtime, user=user)
         except ValidationError as exc:
             f.error, f.errors[_field_of(exc)] = str(exc), str(exc)
             return {**ctx, "preview": None}
@@ -384,7 +394,7 @@ async def launch_page(request: Request, user=Depends(require_permission(PERM_LAU
     def ctx():
         with unit_of_work(runtime.engine, readonly=True) as s:
             notice = repeated_form(s, f, user) if repeat else None
-            return {**_form_context(s, f, user), "preview": None, "notice": notice}
+            return {**_form_context(s, f, user, runtime), "preview": None, "notice": notice}
 
     return render(request, "payables/launch.html", **await run_in_threadpool(ctx))
 
@@ -421,7 +431,7 @@ async def supplier_search(request: Request, user=Depends(require_permission(PERM
 # --- the list "Faturas a pagar" -------------------------------------------------------------------
 
 LIST_FILTERS = ("fornecedor", "situacao", "vencimento_de", "vencimento_ate", "documento", "nosso_numero",
-                "faixa_de", "faixa_ate", "aprovacao")
+                "faixa_de", "faixa_ate", "aprovacao", "status")
 APPROVAL_FILTERS = (("aprovadas", "Aprovadas"), ("aguardando", "Aguardando aprovação"))
 
 
@@ -438,7 +448,8 @@ def list_filter(params, user):
                           due_to=parse_date(typed["vencimento_ate"], "vencimento_ate"),
                           document=typed["documento"] or None, our_number=typed["nosso_numero"] or None,
                           code_from=_int(typed["faixa_de"], "faixa_de", "Faixa de faturas"),
-                          code_to=_int(typed["faixa_ate"], "faixa_ate", "Faixa de faturas"), limit=500)
+                          code_to=_int(typed["faixa_ate"], "faixa_ate", "Faixa de faturas"),
+                          situation=typed["status"] or None, limit=500)
     if typed["aprovacao"]:
         if typed["aprovacao"] not in dict(APPROVAL_FILTERS):
             raise ValidationError("Aprovação: escolha Aprovadas ou Aguardando aprovação.", field="aprovacao")
@@ -470,6 +481,9 @@ def build_list(runtime, params, user) -> dict:
            "actions": installment_action_names(runtime), "approval_filters": APPROVAL_FILTERS,
            "show_approval": settings_of(runtime).require_approval, "show_documents": True}
     with unit_of_work(runtime.engine, readonly=True) as s:
+        from plugins.payables.launch_statuses import statuses_for
+
+        ctx["launch_statuses"] = [st.name for st in statuses_for(s)]
         try:
             f, typed = list_filter(params, user)
             ctx["typed"] = typed

@@ -20,6 +20,8 @@ Rules (each one tested; refusals are `core.errors.ValidationError` in pt-BR nami
   currency: R$ = value × index, rounded half up;
 - a financial category is required (the write-off's, created inline with `create_category`, or
   the invoice's); texts have limits (cheque 20, nosso número 30, complemento 200, status 30);
+  "Lançamento efetivado/compensado" needs the cheque and the parameter `effective_entry`
+  ("Lançamento Efetivado", `EFFECTIVE_ENTRY_OFF` otherwise);
 - the write-off date is not before the emission date nor inside the protected period.
 
 Ledger — ONE balanced entry dated the write-off date (origin `payables.writeoff`), accounts by code
@@ -253,7 +255,11 @@ def _paid_in_brl(req: WriteOffRequest, due: Decimal) -> tuple[Decimal, Decimal |
     return round_money(foreign * index), foreign, index
 
 
-def _check_texts(req: WriteOffRequest) -> None:
+EFFECTIVE_ENTRY_OFF = ("A opção \"Lançamento efetivado/compensado\" só está disponível com o parâmetro "
+                       "\"Lançamento Efetivado\" habilitado (Parâmetros Globais > Financeiro > Outros).")
+
+
+def _check_texts(req: WriteOffRequest, cfg=None) -> None:
     text_field(req.cheque_number, "cheque_number", "Documento/Cheque", 20)
     text_field(req.our_number, "our_number", "Nosso Número", 30)
     text_field(req.history_note, "history_note", "Complemento do Histórico", 200)
@@ -261,6 +267,8 @@ def _check_texts(req: WriteOffRequest) -> None:
     text_field(req.remainder_note, "remainder_note", "Observação da nova fatura", 250)
     if req.cheque_cleared and not (req.cheque_number or "").strip():
         raise ValidationError("Lançamento efetivado/compensado: informe o número do cheque.", field="cheque_number")
+    if req.cheque_cleared and cfg is not None and not cfg.effective_entry:
+        raise ValidationError(EFFECTIVE_ENTRY_OFF, field="cheque_cleared")
 
 
 def posting_date(session: Session, company_id: int, value, *, not_before: date, field: str, label: str,
@@ -374,7 +382,7 @@ def _plan(session: Session, inst: PayableInstallment, req: WriteOffRequest, cfg,
     invoice = check_payable(session, cfg, user, inst)
     if req.carrier_id is not None:
         check_carrier(session, cfg, user, active_carrier(session, req.carrier_id, "carrier_id"), "carrier_id")
-    _check_texts(req)
+    _check_texts(req, cfg)
     category_named(session, req.category, create=req.create_category)
     if not (req.category or "").strip() and invoice.category_id is None:
         raise ValidationError("Informe a categoria financeira.", field="category")

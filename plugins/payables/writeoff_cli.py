@@ -158,7 +158,7 @@ def register(pagar: typer.Typer) -> None:
         categoria: Optional[str] = typer.Option(None, "--categoria", help="Categoria financeira (padrão: a da fatura)."),
         criar_categoria: bool = typer.Option(False, "--criar-categoria", help="Cadastra a categoria se não existir."),
         cheque: Optional[str] = typer.Option(None, "--cheque", help="Documento/Cheque."),
-        compensado: bool = typer.Option(False, "--compensado", help="Lançamento efetivado/compensado."),
+        compensado: bool = typer.Option(False, "--compensado", help="Lançamento efetivado/compensado (só com o parâmetro lancamento_efetivado)."),
         nosso_numero: Optional[str] = typer.Option(None, "--nosso-numero", help="Nosso número."),
         data_conta: Optional[str] = typer.Option(None, "--data-conta", help="Data para lançamento na conta."),
         portador: Optional[str] = typer.Option(None, "--portador", help="Código do portador."),

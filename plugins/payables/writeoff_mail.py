@@ -10,21 +10,20 @@ fornecedor na baixa da fatura Contas a Pagar").
 - `handle_writeoff_email(msg, session)` — the outbox handler (after commit, `quita outbox run`):
   reads the write-off as it is then (reversed meanwhile ⇒ nothing sent), renders the receipt
   (`printing.writeoff_receipt_pdf`) and sends it attached through `[plugins.payables.email]`
-  (SMTP). The sender is the WorkFlow "Contas a Pagar" address (`email.from_address`), else the
-  company's e-mail ("e-mail do responsável informado em Dados da Empresa"). A failure raises: the
-  outbox keeps the error and retries with backoff.
+  (SMTP, `core.mail.smtp_send`). The sender is the WorkFlow "Contas a Pagar" address
+  (`email.from_address`), else the company's e-mail ("e-mail do responsável informado em Dados da
+  Empresa"). A failure raises: the outbox keeps the error and retries with backoff.
 """
 
 from __future__ import annotations
 
-import smtplib
-import ssl as ssl_module
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
 
 from sqlalchemy.orm import Session
 
 from core.errors import ValidationError
+from core.mail import smtp_send
 from core.money import format_brl
 
 OUTBOX_KIND = "payables.writeoff_email"
@@ -96,17 +95,7 @@ def build_message(session: Session, wo, to: str, cfg) -> EmailMessage:
 def send_smtp(cfg, message: EmailMessage) -> None:
     if not cfg.host:
         raise ValidationError("Servidor SMTP não configurado ([plugins.payables.email] host).", field="host")
-    if cfg.ssl:
-        client = smtplib.SMTP_SSL(cfg.host, cfg.port, timeout=cfg.timeout_seconds,
-                                  context=ssl_module.create_default_context())
-    else:
-        client = smtplib.SMTP(cfg.host, cfg.port, timeout=cfg.timeout_seconds)
-    with client:
-        if cfg.starttls:
-            client.starttls(context=ssl_module.create_default_context())
-        if cfg.username:
-            client.login(cfg.username, cfg.password or "")
-        client.send_message(message)
+    smtp_send(cfg, message)
 
 
 def handle_writeoff_email(msg, session: Session) -> None:

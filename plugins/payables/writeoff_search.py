@@ -40,6 +40,7 @@ class InstallmentFilter:
     document: str | None = None           # Documento (NF)
     supplier_name: str | None = None      # part of the supplier's name / trade name (accents ignored)
     approved: bool | None = None          # True: aprovadas; False: aguardando aprovação
+    situation: str | None = None          # "Status" of the installment (launch statuses, write-off)
     limit: int = 1000
 
 
@@ -77,6 +78,7 @@ def search_installments(session: Session, f: InstallmentFilter) -> list[PayableI
         (f.series, lambda v: PayableInvoice.series == v.strip()),
         (f.document, lambda v: PayableInvoice.document == v.strip()),
         (f.supplier_name, lambda v: supplier_name_condition(v)),
+        (f.situation, lambda v: PayableInstallment.situation == v.strip()),
         (f.approved, lambda v: PayableInvoice.approved_at.isnot(None) if v else PayableInvoice.approved_at.is_(None)),
         (f.our_number, lambda v: or_(
             PayableInstallment.our_number == v.strip(),

@@ -20,7 +20,7 @@ from plugins.receivables.tests.printing_support import ink_ratio, need_poppler, 
 @pytest.fixture
 def rt(make):
     need_poppler()
-    return make()
+    return make(effective_entry=True)  # "Lançamento Efetivado": the receipt shows "(compensado)"
 
 
 def _pay(rt, code, **kw):

@@ -22,7 +22,7 @@ from tests.worldkit import entry_lines
 
 @pytest.fixture
 def rt(make):
-    return make()
+    return make(effective_entry=True)  # "Lançamento Efetivado" on: cheque_cleared is kept
 
 
 def _pay(rt, code, user=None, **kw):

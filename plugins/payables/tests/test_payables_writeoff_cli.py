@@ -8,7 +8,15 @@ import pytest
 
 from core.db import unit_of_work
 from plugins.payables.tests.payables_world import assert_books
-from plugins.payables.tests.payables_writeoff_world import cli, inst, make, rt, seed_writeoff  # noqa: F401
+from plugins.payables.tests.payables_writeoff_world import inst, make, rt, seed_writeoff  # noqa: F401
+from tests.cli_runner import cli_invoker
+
+
+@pytest.fixture
+def cli(rt, database_url, tmp_path, monkeypatch):
+    """quita.toml with "Lançamento Efetivado" on (`--compensado` is used below)."""
+    return cli_invoker(rt, database_url, tmp_path, monkeypatch, ["payables"],
+                       {"payables": {"lancamento_efetivado": "true"}})
 
 
 def test_total_partial_and_reversal(cli, rt):
