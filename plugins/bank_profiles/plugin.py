@@ -162,3 +162,10 @@ def register_menu_items(register):
 
     for item in (*menu_items(), *retorno_menu_items()):
         register(item)
+
+
+@hookimpl
+def reconciliation_batch_credits(session, bank_account_id, date_from, date_to):
+    from plugins.bank_profiles.retorno_credits import batch_credits
+
+    return batch_credits(session, bank_account_id, date_from, date_to) or None

@@ -24,7 +24,8 @@ Both settle services run the `before_settle` hook (a blocker refuses: `Settlemen
 all blockers; adjustments become charges), respect the company's protection date
 (`core.ledger.services.check_protection`) and refuse a settlement date before the invoice's issue
 date. They return a `SettlementOutcome` whose `warnings` carry the manual's advertência when the
-customer has open invoices due before this one. `after_settle` / `after_reverse` run after commit.
+customer has open invoices due before this one. `after_settle` / `after_reverse` run after commit;
+`before_reverse` runs inside the reversal, before it writes (a plugin may refuse it).
 
 Ledger (method "profile_aguardando_conciliacao"; one balanced entry dated `paid_on`, accounts
 resolved by code in the invoice company's chart from `[plugins.receivables]`):
@@ -651,6 +652,8 @@ def reverse_settlement(session: Session, settlement: Settlement, *, on: date, ju
               "inconsistência nos saldos.").format(code=paid_to.code, name=paid_to.name), field="bank_account_id")
     if bank_account_id and not settlement.bank_account_id:
         _bank_account(session, invoice.company_id, bank_account_id)
+    ctx = ctx or _ctx(session, user, runtime, invoice.company_id, justification)
+    runtime.hook.before_reverse(session=session, invoice=invoice, settlement=settlement, ctx=ctx)  # may refuse
     if settlement.entry_id is not None:
         if _entry_is_shared(session, settlement):  # a batch entry (settlement_batch): reverse this one's part
             reversal = _post_own_reversal(session, runtime, invoice, settlement, on=on, user=user,

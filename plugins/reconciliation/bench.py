@@ -99,10 +99,36 @@ def time_import(data: bytes, url: str | None = None) -> dict:
                     report = import_statement(s, data, "bench.ofx", bank_account_id=bank_id).as_dict()
                 figures[f"import_{label}_s"] = round(time.perf_counter() - t0, 3)
                 figures[f"import_{label}_new"] = report["accounts"][0]["new"]
+            figures.update(_time_job_import(rt, company.id, data))
         finally:
             rt.dispose()
     figures["database"] = url.split(":", 1)[0]
     return figures
+
+
+def _time_job_import(rt, company_id: int, data: bytes) -> dict:
+    """The same lines (another account number, another bank account) as a `core.jobs` job in parts of
+    the default size (`statement_jobs.py`): submit (parse + plan) and the parts run here."""
+    from core.db import unit_of_work
+    from core.ledger.models import Account
+    from plugins.reconciliation.statement_jobs import import_progress, submit_statement, work_import
+
+    with unit_of_work(rt.engine) as s:
+        bank = Account(company_id=company_id, code="1.1.1.02", name="Banco Itaú 2", kind="bank", is_synthetic=False,
+                       active=True)
+        s.add(bank)
+        s.flush()
+        bank_id = bank.id
+    t0 = time.perf_counter()
+    with unit_of_work(rt.engine) as s:
+        sub = submit_statement(s, rt, data.replace(b"<ACCTID>56789-0", b"<ACCTID>56789-9"), "bench-job.ofx",
+                               bank_account_id=bank_id, threshold=0)
+    submitted = time.perf_counter() - t0
+    parts = work_import(rt, sub.job_id)
+    total = time.perf_counter() - t0
+    with unit_of_work(rt.engine, readonly=True) as s:
+        new = import_progress(s, sub.file_id)["new"]
+    return {"job_submit_s": round(submitted, 3), "job_total_s": round(total, 3), "job_parts": parts, "job_new": new}
 
 
 def bench_ofx(lines: int, raw_lines: int | None = 10_000, runs: int = 3, url: str | None = None,
@@ -167,3 +193,5 @@ def register(bench: typer.Typer) -> None:
         if "import_first_s" in r:
             typer.echo(f"Importação ({r['database']}): {r['import_first_s']} s ({r['import_first_new']} novos); "
                        f"de novo: {r['import_again_s']} s ({r['import_again_new']} novos)")
+            typer.echo(f"Importação em tarefa ({r['job_parts']} partes): {r['job_total_s']} s ({r['job_new']} novos; "
+                       f"envio, leitura e plano: {r['job_submit_s']} s)")

@@ -55,6 +55,29 @@ def print_report(report: dict) -> None:
         typer.echo(f"  {w}")
 
 
+def _run_ofx_job(rt, submitted) -> dict:
+    """A big file's job run here, one progress line per part on stderr; the report at the end."""
+    from core.db import unit_of_work
+    from core.errors import ValidationError
+    from core.jobs import work_until_finished
+    from plugins.reconciliation.statement_jobs import import_progress
+
+    def show(_n=0):
+        with unit_of_work(rt.engine, readonly=True) as s:
+            p = import_progress(s, submitted.file_id)
+        typer.echo(f"Extrato {p['filename']}: {p['read']} de {p['lines']} lançamentos lidos; novos: {p['new']}; "
+                   f"já importados: {p['already_imported']}; restaurados: {p['restored']}", err=True)
+        return p
+
+    typer.echo(f"Extrato com {submitted.lines} lançamentos: importando em partes (tarefa {submitted.job_id}).", err=True)
+    work_until_finished(rt, submitted.job_id, progress=show)
+    p = show()
+    if not p["finished"]:
+        raise ValidationError(f"A importação parou ({p['status']}): {p['error'] or 'outra parte ainda em andamento'}; "
+                              f"rode `quita jobs worker` para continuar a tarefa {submitted.job_id}.")
+    return p["report"]
+
+
 def _account_options(values: list[str]) -> tuple[str | None, dict[str, str]]:
     """`--account CÓDIGO` (one) and `--account ACCTID=CÓDIGO` (per account of the file)."""
     from core.cli import fail
@@ -105,8 +128,8 @@ def register(cli: typer.Typer) -> None:
         from core.cli import fail, runtime
         from core.db import unit_of_work
         from core.errors import ValidationError
-        from plugins.reconciliation.statement_import import (AccountChoiceNeeded, bank_account_by_code,
-                                                             import_statement)
+        from plugins.reconciliation.statement_import import AccountChoiceNeeded, bank_account_by_code
+        from plugins.reconciliation.statement_jobs import submit_statement
 
         data = _read(arquivo)
         plain, per_account = _account_options(account or [])
@@ -115,8 +138,9 @@ def register(cli: typer.Typer) -> None:
             with unit_of_work(rt.engine) as s:
                 bank_account_id = bank_account_by_code(s, plain).id if plain else None
                 accounts = {acctid: bank_account_by_code(s, code).id for acctid, code in per_account.items()}
-                report = import_statement(s, data, arquivo.name, bank_account_id=bank_account_id,
-                                          accounts=accounts).as_dict()
+                submitted = submit_statement(s, rt, data, arquivo.name, bank_account_id=bank_account_id,
+                                             accounts=accounts)
+            report = submitted.report if submitted.job_id is None else _run_ofx_job(rt, submitted)
         except AccountChoiceNeeded as exc:
             fail(f"{exc}; informe --account CÓDIGO" if len(exc.accounts) == 1 else
                  f"{exc}; informe --account ACCTID=CÓDIGO para cada uma")
@@ -127,6 +151,9 @@ def register(cli: typer.Typer) -> None:
             return
         print_report(report)
 
+    from plugins.reconciliation.account_links import register_cli as register_links
+
+    register_links(ofx)  # `quita ofx vinculos list | alterar | remover`
     cli.add_typer(ofx, name="ofx")
     register_conciliacao(cli)
 
@@ -140,6 +167,11 @@ def _print_auto(r: dict) -> None:
         typer.echo(f"  lançamento {line_id}: mais de um candidato — quita conciliacao sugestoes --line {line_id}")
     for refused in r["refused"]:
         typer.echo(f"  lançamento {refused['line_id']}: baixa recusada: {refused['message']}")
+    if r.get("batch_credits"):
+        typer.echo(f"Créditos em lote (retorno) conciliados: {r['batch_credits']}")
+    if r.get("payables_written_off") or r.get("payables_already_written_off"):
+        typer.echo(f"Débitos conciliados com faturas a pagar: baixadas agora {r['payables_written_off']}; "
+                   f"já baixadas {r['payables_already_written_off']}")
     if r["debits_skipped"]:
         typer.echo(f"Lançamentos a débito não conciliados automaticamente (contas a pagar/transferências): "
                    f"{r['debits_skipped']}")
@@ -150,6 +182,10 @@ def _print_auto(r: dict) -> None:
 def _suggestion_text(g: dict) -> str:
     situacao = "aberta" if g["status"] == "aberta" else "baixada"
     when = "/".join(reversed(g["date"].split("-")))
+    if g.get("kind", "receber") != "receber":  # fatura a pagar / transferência (payables_match.py)
+        what = g["label"] + (f" ({situacao})" if g["kind"] == "pagar" else "")
+        return (f"{g['rank']:>2}. sugestão {g['id']}: {what} {when} {format_brl(Decimal(g['amount']))} "
+                f"{g['customer'] or ''} [{g['pass']}] — {'; '.join(g['reasons'])}")
     return (f"{g['rank']:>2}. sugestão {g['id']}: fatura {g['invoice_number']} ({situacao}) {when} "
             f"{format_brl(Decimal(g['amount']))} {g['customer'] or ''} [{g['pass']}] — {'; '.join(g['reasons'])}")
 
@@ -203,24 +239,42 @@ def register_conciliacao(cli: typer.Typer) -> None:
     @group.command("conciliar")
     def conciliacao_conciliar(
         line: int = typer.Option(..., "--line", help="Id do lançamento do extrato."),
-        invoice: int = typer.Option(..., "--invoice", help="Número da fatura."),
+        invoice: int | None = typer.Option(None, "--invoice", help="Número da fatura a receber (lançamento a crédito)."),
+        pagar: int | None = typer.Option(None, "--pagar", help=(
+            "Código da fatura a pagar (lançamento a débito; exige o módulo Contas a Pagar).")),
         as_json: bool = typer.Option(False, "--json", help="Saída em JSON."),
     ):
-        """Concilia o lançamento com a fatura (aberta: baixa-a com a data e o valor do extrato)."""
+        """Concilia o lançamento com a fatura a receber (--invoice) ou a pagar (--pagar); aberta: baixa-a com a
+        data e o valor do extrato; baixada com data/valor diferentes: estorna e baixa de novo."""
         from core.ledger.models import Account
         from plugins.reconciliation.models import StatementLine
         from plugins.reconciliation.reconcile import invoice_by_number, reconcile_line
         from plugins.reconciliation.suggestions import get_line
 
+        if (invoice is None) == (pagar is None):
+            from core.cli import fail
+
+            fail("Informe --invoice (fatura a receber) ou --pagar (fatura a pagar).")
+
         def work(s, rt):
             stmt_line: StatementLine = get_line(s, line)
+            if pagar is not None:
+                from plugins.reconciliation.payables_reconcile import _require_payables, installment_by_code, \
+                    reconcile_payable
+
+                _require_payables(rt)
+                inst = installment_by_code(s, s.get(Account, stmt_line.bank_account_id).company_id, pagar)
+                rec = reconcile_payable(s, stmt_line.id, inst.id, runtime=rt)
+                return {"reconciliation_id": rec.id, "line_id": stmt_line.id, "payable": inst.code,
+                        "origin": rec.origin}
             inv = invoice_by_number(s, s.get(Account, stmt_line.bank_account_id).company_id, invoice)
             rec = reconcile_line(s, stmt_line.id, inv.id, runtime=rt)
             return {"reconciliation_id": rec.id, "line_id": stmt_line.id, "invoice": inv.number, "origin": rec.origin}
 
         r = run(work)
+        what = f"a fatura a pagar {r['payable']}" if "payable" in r else f"a fatura {r['invoice']}"
         typer.echo(json.dumps(r, ensure_ascii=False) if as_json else
-                   f"Lançamento {r['line_id']} conciliado com a fatura {r['invoice']} (conciliação {r['reconciliation_id']}).")
+                   f"Lançamento {r['line_id']} conciliado com {what} (conciliação {r['reconciliation_id']}).")
 
     @group.command("desconciliar")
     def conciliacao_desconciliar(
@@ -247,7 +301,18 @@ def register_conciliacao(cli: typer.Typer) -> None:
         if r["untouched_invoices"]:
             typer.echo(f"Faturas baixadas fora do conciliador, sem alteração: "
                        f"{', '.join(map(str, r['untouched_invoices']))}")
+        for key, label in (("deleted_invoices", "Faturas a receber geradas pelo conciliador excluídas"),  # from_line.py
+                           ("deleted_payables", "Faturas a pagar geradas pelo conciliador excluídas"),
+                           ("deleted_transfers", "Transferências geradas pelo conciliador excluídas"),
+                           ("reopened_payables", "Faturas a pagar em aberto de novo (baixa estornada)"),
+                           ("restored_payables", "Faturas a pagar baixadas de novo como estavam"),
+                           ("untouched_payables", "Faturas a pagar baixadas fora do conciliador, sem alteração")):
+            if r.get(key):
+                typer.echo(f"{label}: {', '.join(map(str, r[key]))}")
         if sem_automatica:
             typer.echo("Conciliação automática desabilitada para este lançamento.")
 
+    from plugins.reconciliation.many_cli import register as register_many
+
+    register_many(group, run)  # `varios` (várias linhas × várias faturas) and `lote` (crédito em lote)
     cli.add_typer(group, name="conciliacao")

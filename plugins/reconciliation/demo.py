@@ -16,6 +16,9 @@ The statement is what the books say happened in that account, plus what the bank
 - the company's unidentified deposits (receivables demo), the payables demo's payments from 1.1.02
   (debits), bank fees and a couple of unrelated lines (investment redemption, a transfer).
 
+The user rule "Tarifas bancárias" (`fee_rule`: debit, memo contains "TARIFA", up to R$ 100,00 ⇒
+classified into 4.1.01) is created before the automatic pass, which reconciles the fee lines with it.
+
 Runs after the payables demo (120): order 130.
 """
 
@@ -198,6 +201,31 @@ def _bank_only_lines(rnd: random.Random, start: date, end: date) -> list[Txn]:
     return out
 
 
+FEE_RULE = "Tarifas bancárias"
+FEE_ACCOUNT = "4.1.01"  # the kernel demo chart's "Tarifas bancárias" (expense)
+
+
+def fee_rule(s, company_id: int, user=None):
+    """The demo's user rule (rules.py): debits up to R$ 100,00 whose memo contains "TARIFA" are classified
+    into 4.1.01. The ceiling keeps out the kernel demo's "Tarifas de cobrança" (R$ 412,30), already in
+    the books: "classificar" would post it a second time. None when the chart has no 4.1.01."""
+    from core.ledger.models import Account
+    from plugins.reconciliation.rules import RuleFields, create_rule
+    from plugins.reconciliation.rules_models import (ACTION_CLASSIFY, DIRECTION_DEBIT, TEXT_CONTAINS,
+                                                     ReconciliationRule)
+
+    found = s.scalar(select(ReconciliationRule).where(ReconciliationRule.company_id == company_id,
+                                                      ReconciliationRule.name == FEE_RULE))
+    if found is not None:
+        return found
+    fees = s.scalar(select(Account).where(Account.company_id == company_id, Account.code == FEE_ACCOUNT))
+    if fees is None:
+        return None
+    return create_rule(s, company_id, RuleFields(
+        name=FEE_RULE, action=ACTION_CLASSIFY, direction=DIRECTION_DEBIT, text_mode=TEXT_CONTAINS, text="TARIFA",
+        amount_max=Decimal("100.00"), ledger_account_id=fees.id, description="Tarifa bancária"), user=user)
+
+
 def load(runtime, rnd: random.Random, echo) -> dict:
     from core.ledger.models import Account
     from core.ledger.services import account_balance
@@ -222,15 +250,19 @@ def load(runtime, rnd: random.Random, echo) -> dict:
         balance = opening + sum((t.amount for t in txns), Decimal("0.00"))
         data = statement_ofx(bank, txns, start=start, end=end, balance=balance)
         report = import_statement(s, data, FILENAME.format(start=start, end=end), bank_account_id=bank.id, user=user)
+        fee_rule(s, company_id, user)  # "Tarifas bancárias": applied by the automatic pass after its rule 1
         auto = reconcile_automatic(s, bank, runtime=runtime, user=user)
         from plugins.reconciliation.matching import free_lines
 
         suggested = sum(1 for line in free_lines(s, bank.id, credits_only=True)
                         if stored_suggestions(s, line.id) or suggest(s, line.id, runtime))
         lines = report.results[0].import_row.new_lines
+    payables = auto.payables + auto.payables_already  # supplier debits × payables write-offs (payables_match.py)
     echo(f"  conciliação: extrato OFX com {lines} lançamentos importado na conta {BANK}; {settled} faturas "
-         f"liquidadas antes; {auto.settled + auto.already_settled} conciliados automaticamente "
-         f"({auto.settled} baixadas agora); {suggested} com sugestões")
+         f"liquidadas antes; {auto.settled + auto.already_settled + payables} conciliados automaticamente "
+         f"({auto.settled} baixadas agora; {payables} pagamentos a fornecedores); {suggested} com sugestões; "
+         f"{(auto.rules or {}).get('reconciled', 0)} tarifas classificadas pela regra «{FEE_RULE}»")
     return {"statement_lines": lines, "statement_settled_before": settled,
-            "reconciled_automatically": auto.settled + auto.already_settled, "reconciled_settled_now": auto.settled,
-            "lines_with_suggestions": suggested}
+            "reconciled_automatically": auto.settled + auto.already_settled + payables,
+            "reconciled_settled_now": auto.settled, "reconciled_payables": payables,
+            "lines_with_suggestions": suggested, "reconciled_by_rules": (auto.rules or {}).get("reconciled", 0)}

@@ -11,8 +11,11 @@ not disabled) of a ledger bank account:
    payment date = line date (and is not reconciled yet) ⇒ reconciled;
 3. transfer between accounts (`transfers.py`) emitted on the line's date with its amount, leaving the
    account (debit line, −amount) or entering it (credit line, +amount), not reconciled on that
-   account yet ⇒ reconciled (`transfers.transfer_candidates_on`). Other debit lines (payables) are
-   left for the manual work and counted.
+   account yet ⇒ reconciled (`transfers.transfer_candidates_on`);
+4. debit lines, with `payables` enabled: open fatura a pagar (installment) with amount and due date
+   equal ⇒ written off from the line's bank account and reconciled; payables write-off from that
+   account with paid value and date equal ⇒ reconciled (`payables_match.py`). Debit lines without
+   candidate are left for the manual work and counted.
 
 Applied ONLY when exactly one candidate (open or settled invoice, or transfer) exists for the line's (date,
 amount) and only one free line has that (date, amount): anything else is never guessed — the lines
@@ -56,6 +59,10 @@ class Candidate:
     settlement_id: int | None = None
     entry_id: int | None = None
     transfer_id: int | None = None
+    rule_id: int | None = None           # the user rule that made it (rules.py)
+    # a fatura a pagar (payables_match.py): open installment, or with the write-off that paid it
+    payable_installment_id: int | None = None
+    payable_writeoff_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -71,6 +78,7 @@ class AutoPlan:
     ambiguous: list[FreeLine] = field(default_factory=list)   # 2+ candidates, or 2+ lines with the same key
     unmatched: int = 0
     unmatched_debits: int = 0
+    unmatched_lines: list[FreeLine] = field(default_factory=list)  # credit lines without candidate (batch credit)
 
 
 @dataclass
@@ -86,14 +94,21 @@ class AutoReport:
     protected: list[int] = field(default_factory=list)
     alerts: list[str] = field(default_factory=list)
     debits: int = 0                      # debit lines without a transfer candidate (no payables matching yet)
+    batches: int = 0                     # lines reconciled with a batch credit (batch_credit.py)
+    rules: dict = field(default_factory=dict)   # user rules (rules.py): RulesReport.as_dict()
+    payables: int = 0                    # debit lines: open payables installments written off and reconciled
+    payables_already: int = 0            # debit lines reconciled with an existing payables write-off
 
     def as_dict(self) -> dict:
         acc = self.bank_account
         return {"bank_account": f"{acc.code} - {acc.name}", "lines": self.lines,
-                "reconciled": self.settled + self.already_settled + self.transfers, "settled_now": self.settled,
+                "reconciled": self.settled + self.already_settled + self.transfers + self.batches + self.payables
+                              + self.payables_already, "settled_now": self.settled,
                 "already_settled": self.already_settled, "transfers": self.transfers, "ambiguous_line_ids": self.ambiguous,
                 "unmatched": self.unmatched, "refused": [{"line_id": i, "message": m} for i, m in self.refused],
-                "protected_line_ids": self.protected, "alerts": self.alerts, "debits_skipped": self.debits}
+                "protected_line_ids": self.protected, "alerts": self.alerts, "debits_skipped": self.debits,
+                "batch_credits": self.batches, "rules": self.rules,
+                "payables_written_off": self.payables, "payables_already_written_off": self.payables_already}
 
 
 def free_lines(session: Session, bank_account_id: int, *, date_from: date | None = None,
@@ -144,10 +159,14 @@ def _candidates_on(session: Session, company_id: int, bank_account_id: int, day:
     return found
 
 
-def find_automatic(session: Session, bank_account: Account, lines: list[FreeLine]) -> AutoPlan:
-    """The manual's automatic matches of `lines` (credit lines; debit lines only match transfers), without
+def find_automatic(session: Session, bank_account: Account, lines: list[FreeLine], *, runtime=None) -> AutoPlan:
+    """The manual's automatic matches of `lines` (credit lines; debit lines match transfers and — with
+    `runtime` having payables enabled — payables installments / write-offs, `payables_match.py`), without
     writing anything."""
+    from plugins.reconciliation.payables_match import payable_candidates_on, payables_enabled
     from plugins.reconciliation.transfers import transfer_candidates_on
+
+    with_payables = payables_enabled(runtime)
 
     plan = AutoPlan()
     by_day: dict[date, list[FreeLine]] = defaultdict(list)
@@ -159,12 +178,18 @@ def find_automatic(session: Session, bank_account: Account, lines: list[FreeLine
                                sorted(a for a in per_amount if a > 0))
         for amount, transfers in transfer_candidates_on(session, bank_account.id, day, list(per_amount)).items():
             found[amount].extend(Candidate(None, None, entry_id, t_id) for t_id, entry_id in transfers)
+        debits = [a for a in per_amount if a < 0]
+        if with_payables and debits:
+            for amount, payables in payable_candidates_on(session, bank_account.company_id, bank_account.id, day,
+                                                          debits).items():
+                found[amount].extend(payables)
         for line in day_lines:
             candidates = found.get(line.amount, [])
             if not candidates and line.amount < 0:
                 plan.unmatched_debits += 1
             elif not candidates:
                 plan.unmatched += 1
+                plan.unmatched_lines.append(line)
             elif len(candidates) == 1 and per_amount[line.amount] == 1:
                 plan.matches.append((line, candidates[0]))
             else:
@@ -188,11 +213,12 @@ def reconcile_automatic(session: Session, bank_account: Account, *, runtime, use
             report.alerts.append(protection_alert(limit, len(inside)))
             lines = [line for line in lines if line.posted_on > limit]
     report.lines = sum(1 for line in lines if line.amount > 0)
-    plan = find_automatic(session, bank_account, lines)
+    plan = find_automatic(session, bank_account, lines, runtime=runtime)
     report.ambiguous, report.unmatched = [line.id for line in plan.ambiguous], plan.unmatched
     report.debits = plan.unmatched_debits
     done: list[tuple[FreeLine, Candidate, bool]] = []  # (line, candidate, settled now)
-    to_settle = [(line, c) for line, c in plan.matches if c.settlement_id is None and c.transfer_id is None]
+    to_settle = [(line, c) for line, c in plan.matches if c.settlement_id is None and c.transfer_id is None
+                 and c.payable_installment_id is None]
     if to_settle:
         from plugins.receivables.settlement_batch import SettleRequest, settle_invoices
 
@@ -205,17 +231,57 @@ def reconcile_automatic(session: Session, bank_account: Account, *, runtime, use
                 report.refused.append((line.id, str(result)))
             else:
                 done.append((line, Candidate(c.invoice_id, result.settlement_id, result.entry_id), True))
-    done.extend((line, c, False) for line, c in plan.matches if c.settlement_id is not None or c.transfer_id)
+    to_write_off = [(line, c) for line, c in plan.matches if c.payable_installment_id and not c.payable_writeoff_id]
+    if to_write_off:  # open payables installments (payables_match.py)
+        from plugins.reconciliation.payables_match import write_off_matches
+
+        written, refused = write_off_matches(session, bank_account, to_write_off, runtime=runtime, user=user)
+        done.extend(written)
+        report.refused += refused
+    done.extend((line, c, False) for line, c in plan.matches
+                if c.settlement_id is not None or c.transfer_id or c.payable_writeoff_id)
     record_reconciliations(session, bank_account, done, origin=ORIGIN_AUTO, user=user)
-    report.settled = sum(1 for _l, _c, now in done if now)
+    report.payables = sum(1 for _l, c, now in done if now and c.payable_installment_id)
+    report.payables_already = sum(1 for _l, c, now in done if not now and c.payable_installment_id)
+    report.settled = sum(1 for _l, _c, now in done if now) - report.payables
     report.transfers = sum(1 for _l, c, _n in done if c.transfer_id is not None)
-    report.already_settled = len(done) - report.settled - report.transfers
+    report.already_settled = len(done) - report.settled - report.transfers - report.payables - report.payables_already
+    if plan.unmatched_lines:  # batch credit (retorno credited as one line), after the manual's rules
+        from plugins.reconciliation.batch_credit import reconcile_batch_lines
+
+        batch = reconcile_batch_lines(session, bank_account, plan.unmatched_lines, runtime=runtime, user=user)
+        report.batches = len(batch.matches)
+        report.unmatched -= len(batch.matches) + len(batch.ambiguous)
+        report.ambiguous += [line.id for line in batch.ambiguous]
+    rest = _not_taken(lines, done, report)
+    if rest:  # the user rules ("Cadastro de Regras"), after the manual's rule 1, before the suggestions
+        from plugins.reconciliation.rules import apply_rules
+
+        by_rules = apply_rules(session, bank_account, rest, runtime, user)
+        report.rules = by_rules.as_dict()
+        taken = set(by_rules.reconciled_line_ids) | set(by_rules.suggested)
+        report.refused += by_rules.refused
+        ambiguous = set(report.ambiguous)
+        for line in rest:
+            if line.id in taken and line.id not in ambiguous:
+                if line.amount < 0:
+                    report.debits -= 1
+                else:
+                    report.unmatched -= 1
+        report.ambiguous = [i for i in report.ambiguous if i not in taken]
     if suggest and report.ambiguous:
         from plugins.reconciliation.suggestions import suggest as suggest_line
 
         for line_id in report.ambiguous:
             suggest_line(session, line_id, runtime)
     return report
+
+
+def _not_taken(lines: list[FreeLine], done, report: AutoReport) -> list[FreeLine]:
+    """The free lines the manual's rules left: not reconciled, not refused (`rules.apply_rules` reads
+    them again and skips any another step reconciled meanwhile, e.g. the batch credit)."""
+    taken = {line.id for line, _c, _n in done} | {i for i, _m in report.refused}
+    return [line for line in lines if line.id not in taken]
 
 
 def record_reconciliations(session: Session, bank_account: Account, done: list[tuple[FreeLine, Candidate, bool]], *,
@@ -231,7 +297,8 @@ def record_reconciliations(session: Session, bank_account: Account, done: list[t
         session.execute(insert(ReconciliationItem), [
             {"reconciliation_id": rid, "invoice_id": c.invoice_id, "settlement_id": c.settlement_id,
              "entry_id": c.entry_id, "amount": line.amount, "created_settlement": created,
-             "transfer_id": c.transfer_id}
+             "transfer_id": c.transfer_id, "rule_id": c.rule_id,
+             "payable_installment_id": c.payable_installment_id, "payable_writeoff_id": c.payable_writeoff_id}
             for rid, (line, c, created) in zip(ids, chunk)])
         session.execute(update(StatementLine.__table__).where(StatementLine.__table__.c.id == bindparam("lid"))
                         .values(reconciliation_id=bindparam("rid")),

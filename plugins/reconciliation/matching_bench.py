@@ -8,8 +8,13 @@ no invoice has. Then it times:
 
 1. `matching.find_automatic` over the account's free lines — the indexed lookup (goal < 20 s for
    50,000 lines × 1,000,000 invoices on SQLite), with the number of matches / ambiguous / unmatched;
-2. unless `--no-apply`, `matching.reconcile_automatic` (the same lookup, then settling the matched
-   open invoices through `settlement_batch.settle_invoices` and writing the reconciliations), in one
+2. with `--rules N`: N user rules (`rules.py`) — N−1 that never match (memo contains "NAO CASA k",
+   placed first so every line is tested against all of them) and a last "classificar" rule for credits
+   of R$ 10,00–R$ 11,00 with "PIX" in the memo — and `rules.first_matching_rule` over ALL the lines in
+   memory (pure evaluation, no database);
+3. unless `--no-apply`, `matching.reconcile_automatic` (the same lookup, then settling the matched
+   open invoices through `settlement_batch.settle_invoices`, writing the reconciliations and, with
+   rules, applying them to the lines left — posting one ledger entry per classified line), in one
    unit of work.
 
 Wall and CPU seconds are printed (figures only, never timed assertions in tests).
@@ -119,7 +124,43 @@ def _timed(fn):
     return result, round(time.perf_counter() - t0, 3), round(time.process_time() - c0, 3)
 
 
-def bench_matching(lines: int, invoices: int, *, url: str | None = None, apply: bool = True) -> dict:
+def _add_rules(rt, bank_id: int, n: int) -> None:
+    from core.db import unit_of_work
+    from core.ledger.models import Account
+    from plugins.reconciliation.rules import RuleFields, create_rule
+
+    with unit_of_work(rt.engine) as s:
+        bank = s.get(Account, bank_id)
+        revenue = next(a for a in s.query(Account).filter(Account.company_id == bank.company_id)
+                       if a.code == "3.1.2.01")
+        for k in range(n - 1):
+            create_rule(s, bank.company_id, RuleFields(name=f"Nunca {k}", action="classificar", direction="ambos",
+                                                       text_mode="contem", text=f"NAO CASA {k}",
+                                                       ledger_account_id=revenue.id, description="x"))
+        create_rule(s, bank.company_id, RuleFields(name="PIX pequenos", action="classificar", direction="credito",
+                                                   amount_min="10,00", amount_max="11,00", text_mode="contem",
+                                                   text="pix", ledger_account_id=revenue.id,
+                                                   description="Receita de PIX avulso"))
+
+
+def _evaluate_rules(rt, bank_id: int) -> tuple[int, float, float]:
+    """`first_matching_rule` over every line of the account: (lines caught, wall s, CPU s of the pure loop;
+    loading the lines and compiling the rules is outside it)."""
+    from core.db import unit_of_work
+    from core.ledger.models import Account
+    from plugins.reconciliation.matching import free_lines
+    from plugins.reconciliation.rules import compile_rules, first_matching_rule, load_rule_lines
+
+    with unit_of_work(rt.engine, readonly=True) as s:
+        bank = s.get(Account, bank_id)
+        rules = compile_rules(s, bank.company_id, bank.id)
+        lines = load_rule_lines(s, [ln.id for ln in free_lines(s, bank_id)])
+    caught, wall, cpu = _timed(lambda: sum(1 for line in lines if first_matching_rule(line, rules) is not None))
+    return caught, wall, cpu
+
+
+def bench_matching(lines: int, invoices: int, *, url: str | None = None, apply: bool = True,
+                   rules: int = 0) -> dict:
     from core.db import unit_of_work
     from core.ledger.models import Account
     from plugins.reconciliation.matching import find_automatic, free_lines, reconcile_automatic
@@ -139,6 +180,11 @@ def bench_matching(lines: int, invoices: int, *, url: str | None = None, apply: 
             plan, wall, cpu = _timed(look)
             result.update(matching_s=wall, matching_cpu_s=cpu, matches=len(plan.matches),
                           ambiguous=len(plan.ambiguous), unmatched=plan.unmatched)
+            if rules:
+                _add_rules(rt, bank_id, rules)
+                (caught, pure, pure_cpu), wall, cpu = _timed(lambda: _evaluate_rules(rt, bank_id))
+                result.update(rules=rules, rules_load_eval_s=wall, rules_eval_s=pure, rules_eval_cpu_s=pure_cpu,
+                              rules_caught=caught)
             if apply:
                 def run():
                     with unit_of_work(rt.engine) as s:
@@ -147,6 +193,8 @@ def bench_matching(lines: int, invoices: int, *, url: str | None = None, apply: 
                 report, wall, cpu = _timed(run)
                 result.update(apply_s=wall, apply_cpu_s=cpu, reconciled=report["reconciled"],
                               refused=len(report["refused"]))
+                if rules:
+                    result["rules_reconciled"] = report["rules"].get("reconciled", 0)
         finally:
             rt.dispose()
     return result
@@ -158,17 +206,24 @@ def register(bench: typer.Typer) -> None:
         lines: int = typer.Option(50_000, "--lines", min=1, help="Lançamentos a crédito no extrato."),
         invoices: int = typer.Option(1_000_000, "--invoices", min=1, help="Faturas em aberto."),
         no_apply: bool = typer.Option(False, "--no-apply", help="Só a busca (não baixa nem concilia)."),
+        rules: int = typer.Option(0, "--rules", min=0, help="Regras do usuário cadastradas (a última classifica os "
+                                                            "PIX de R$ 10,00 a R$ 11,00)."),
         database: str = typer.Option(None, "--database", help="URL de um banco vazio (padrão: SQLite temporário)."),
         as_json: bool = typer.Option(False, "--json", help="Saída em JSON."),
     ):
         """Mede a conciliação automática: busca indexada de candidatos e a aplicação (baixa e conciliação)."""
-        r = bench_matching(lines, invoices, url=database, apply=not no_apply)
+        r = bench_matching(lines, invoices, url=database, apply=not no_apply, rules=rules)
         if as_json:
             typer.echo(json.dumps(r))
             return
         typer.echo(f"{r['lines']} lançamentos × {r['invoices']} faturas em aberto ({r['database']}; carga {r['seed_s']} s)")
         typer.echo(f"Busca (find_automatic): {r['matching_s']} s (CPU {r['matching_cpu_s']} s) — candidatos únicos: "
                    f"{r['matches']}; ambíguos: {r['ambiguous']}; sem candidato: {r['unmatched']}")
+        if "rules_eval_s" in r:
+            typer.echo(f"Regras ({r['rules']}; first_matching_rule em todos os {r['lines']} lançamentos, em memória): "
+                       f"{r['rules_eval_s']} s (CPU {r['rules_eval_cpu_s']} s; com a leitura das linhas "
+                       f"{r['rules_load_eval_s']} s) — casados: {r['rules_caught']}")
         if "apply_s" in r:
             typer.echo(f"Conciliação automática completa (busca + baixa + conciliação): {r['apply_s']} s "
-                       f"(CPU {r['apply_cpu_s']} s) — conciliados: {r['reconciled']}; recusados: {r['refused']}")
+                       f"(CPU {r['apply_cpu_s']} s) — conciliados: {r['reconciled']}; recusados: {r['refused']}"
+                       + (f"; pelas regras: {r['rules_reconciled']}" if "rules_reconciled" in r else ""))

@@ -112,3 +112,4 @@ class StatementLine(Base):
 
 from plugins.reconciliation import reconcile_models  # noqa: E402,F401  (the tables the FK above points at)
 from plugins.reconciliation import transfers_models  # noqa: E402,F401  (transfers, FK of reconciliation_item)
+from plugins.reconciliation import rules_models  # noqa: E402,F401  (user rules, FK of reconciliation_item)

@@ -20,7 +20,10 @@ returns to open with a reversal entry dated the reconciliation's date, so the ac
 that day is what it was); a settlement it replaced is made again as it was (paid date, value,
 account: "retornam ao status inicial"); invoices settled outside the reconciler are untouched; the
 line is free again and, with `disable_auto`, the automatic pass skips it from then on
-("Não permitir mais conciliação automática para este lançamento").
+("Não permitir mais conciliação automática para este lançamento"). What the reconciler created from
+the line (`from_line.py`: "Nova fatura a receber / a pagar", "Nova transferência") is deleted — the
+receivable removed ("Faturas que foram excluídas", reason "Desconciliação"), the payable's write-off
+reversed and its launch deleted, the transfer deleted — and listed in the report.
 """
 
 from __future__ import annotations
@@ -96,6 +99,40 @@ def invoice_by_number(session: Session, company_id: int, number: int) -> Invoice
     return inv
 
 
+def settle_at_statement(session: Session, invoice: Invoice, *, paid_on: date, amount, bank_account_id: int, why: str,
+                        user=None, runtime, interest=None, discount=None):
+    """Make `invoice` settled at the statement's date and value into the bank account (the path of
+    `reconcile_line`, also used by `reconcile_many`): open ⇒ `settle_invoice`; settled with that date,
+    value and account ⇒ as is; divergent ⇒ reversed and settled again. `interest` / `discount`: typed
+    by the operator ("Buscar lançamento"), they become the settlement's juros / desconto.
+    Returns (settlement, created_now, replaced settlement or None)."""
+    reported = {} if interest is None and discount is None else {"reported_interest": interest,
+                                                                 "reported_discount": discount}
+    if invoice.status == INVOICE_OPEN:
+        return settle_invoice(session, invoice, paid_on=paid_on, amount=amount, method=METHOD_PROFILE,
+                              bank_account_id=bank_account_id, justification=why, user=user, runtime=runtime,
+                              **reported).settlement, True, None
+    if invoice.status != INVOICE_SETTLED:
+        raise ValidationError(f"A fatura {invoice.number} não pode ser conciliada (situação: {invoice.status}).",
+                              field="invoice")
+    current = active_settlement(session, invoice.id)
+    if current is None or current.partial:
+        raise ValidationError(f"A fatura {invoice.number} não tem uma liquidação integral para conciliar.",
+                              field="invoice")
+    other = _is_reconciled(session, current.id)
+    if other is not None:
+        raise ValidationError(f"A fatura {invoice.number} já está conciliada com o lançamento do extrato {other}.",
+                              field="invoice")
+    if (current.paid_on, current.amount, current.bank_account_id) == (paid_on, amount, bank_account_id):
+        return current, False, None
+    # divergent date / value / account: reverse, settle again as the statement says
+    reverse_settlement(session, current, on=max(current.paid_on, paid_on), justification=why, user=user,
+                       runtime=runtime)
+    return settle_invoice(session, invoice, paid_on=paid_on, amount=amount, method=METHOD_PROFILE,
+                          bank_account_id=bank_account_id, justification=why, user=user, runtime=runtime,
+                          **reported).settlement, True, current
+
+
 def reconcile_line(session: Session, line_id: int, invoice_id: int, *, origin: str = ORIGIN_MANUAL, runtime,
                    user=None) -> Reconciliation:
     """Reconcile a free credit line with one invoice (module docstring). Never commits."""
@@ -111,32 +148,9 @@ def reconcile_line(session: Session, line_id: int, invoice_id: int, *, origin: s
         raise ValidationError("Fatura não encontrada na empresa da conta bancária.", field="invoice")
     _check_protection(session, bank.company_id, line.posted_on)
     why = f"Conciliação bancária: lançamento do extrato {line_label(line)}"
-    created, replaced = True, None
-    if invoice.status == INVOICE_OPEN:
-        settlement = settle_invoice(session, invoice, paid_on=line.posted_on, amount=line.amount, method=METHOD_PROFILE,
-                                    bank_account_id=bank.id, justification=why, user=user, runtime=runtime).settlement
-    elif invoice.status == INVOICE_SETTLED:
-        current = active_settlement(session, invoice.id)
-        if current is None or current.partial:
-            raise ValidationError(f"A fatura {invoice.number} não tem uma liquidação integral para conciliar.",
-                                  field="invoice")
-        other = _is_reconciled(session, current.id)
-        if other is not None:
-            raise ValidationError(f"A fatura {invoice.number} já está conciliada com o lançamento do extrato {other}.",
-                                  field="invoice")
-        if (current.paid_on, current.amount, current.bank_account_id) == (
-                line.posted_on, line.amount, bank.id):
-            settlement, created = current, False
-        else:  # divergent date / value / account: reverse, settle again as the statement says
-            replaced = current
-            reverse_settlement(session, current, on=max(current.paid_on, line.posted_on), justification=why,
-                               user=user, runtime=runtime)
-            settlement = settle_invoice(session, invoice, paid_on=line.posted_on, amount=line.amount,
-                                        method=METHOD_PROFILE, bank_account_id=bank.id, justification=why, user=user,
-                                        runtime=runtime).settlement
-    else:
-        raise ValidationError(f"A fatura {invoice.number} não pode ser conciliada (situação: {invoice.status}).",
-                              field="invoice")
+    settlement, created, replaced = settle_at_statement(session, invoice, paid_on=line.posted_on, amount=line.amount,
+                                                        bank_account_id=bank.id, why=why, user=user,
+                                                        runtime=runtime)
     record_reconciliations(session, bank, [(FreeLine(line.id, line.posted_on, line.amount),
                                             Candidate(invoice.id, settlement.id, settlement.entry_id), created)],
                            origin=origin, user=user)
@@ -159,6 +173,15 @@ def accept_suggestion(session: Session, suggestion_id: int, *, runtime, user=Non
     if s is None:
         raise ValidationError(f"Sugestão {suggestion_id} não encontrada (as sugestões são refeitas a cada consulta).",
                               field="suggestion_id")
+    if s.payable_installment_id is not None:  # debit line × fatura a pagar (payables_reconcile.py)
+        from plugins.reconciliation.payables_reconcile import reconcile_payable
+
+        return reconcile_payable(session, s.line_id, s.payable_installment_id, writeoff_id=s.payable_writeoff_id,
+                                 origin=ORIGIN_SUGGESTION, runtime=runtime, user=user)
+    if s.transfer_id is not None:  # stored transfer suggestion (payables_match.transfer_suggestions)
+        from plugins.reconciliation.transfers import reconcile_transfer
+
+        return reconcile_transfer(session, s.line_id, s.transfer_id, origin=ORIGIN_SUGGESTION, user=user)
     return reconcile_line(session, s.line_id, s.invoice_id, origin=ORIGIN_SUGGESTION, runtime=runtime, user=user)
 
 
@@ -168,10 +191,23 @@ class UnreconcileReport:
     reopened_invoices: list[int] = field(default_factory=list)      # numbers returned to open
     restored_invoices: list[int] = field(default_factory=list)      # numbers settled again as they were
     untouched_invoices: list[int] = field(default_factory=list)     # settled outside the reconciler
+    # created by the reconciler from the line (from_line.py) and deleted now ("faturas excluídas")
+    deleted_invoices: list[int] = field(default_factory=list)       # receivables numbers
+    deleted_payables: list[int] = field(default_factory=list)       # payables installment codes
+    deleted_transfers: list[int] = field(default_factory=list)      # transfer ids
+    reversed_entries: list[int] = field(default_factory=list)       # reversal entry numbers (user rules, rules.py)
+    # faturas a pagar reconciled with debit lines (payables_reconcile.py), by installment code
+    reopened_payables: list[int] = field(default_factory=list)      # the reconciler's write-off reversed
+    restored_payables: list[int] = field(default_factory=list)      # written off again as they were
+    untouched_payables: list[int] = field(default_factory=list)     # written off outside the reconciler
 
     def as_dict(self) -> dict:
         return {"line_ids": self.line_ids, "reopened_invoices": self.reopened_invoices,
-                "restored_invoices": self.restored_invoices, "untouched_invoices": self.untouched_invoices}
+                "restored_invoices": self.restored_invoices, "untouched_invoices": self.untouched_invoices,
+                "deleted_invoices": self.deleted_invoices, "deleted_payables": self.deleted_payables,
+                "deleted_transfers": self.deleted_transfers, "reversed_entries": self.reversed_entries,
+                "reopened_payables": self.reopened_payables, "restored_payables": self.restored_payables,
+                "untouched_payables": self.untouched_payables}
 
 
 def unreconcile(session: Session, line_id: int, *, disable_auto: bool = False, confirm_pair: bool = False, runtime,
@@ -193,6 +229,13 @@ def unreconcile(session: Session, line_id: int, *, disable_auto: bool = False, c
 
         report = UnreconcileReport(unreconcile_transfer_lines(session, rec, confirm_pair=confirm_pair,
                                                               disable_auto=disable_auto, user=user))
+        from plugins.reconciliation.transfers import delete_transfer
+
+        for t_id in session.scalars(select(ReconciliationItem.transfer_id).where(  # created here: deleted
+                ReconciliationItem.reconciliation_id == rec.id, ReconciliationItem.created_object.is_(True),
+                ReconciliationItem.transfer_id.is_not(None))):
+            delete_transfer(session, t_id, user=user)
+            report.deleted_transfers.append(t_id)
         audit.record(session, action="reconciliation.unreconcile", target_kind=AUDIT_KIND, target_id=line.id,
                      user=user, before={"reconciliation_id": rec.id}, after=report.as_dict(), company_id=rec.company_id)
         session.flush()
@@ -200,7 +243,25 @@ def unreconcile(session: Session, line_id: int, *, disable_auto: bool = False, c
     why = f"Desconciliação do lançamento do extrato {line_label(line)}"
     lines = list(session.scalars(select(StatementLine).where(StatementLine.reconciliation_id == rec.id)))
     report = UnreconcileReport([ln.id for ln in lines])
+    rec.undone_at, rec.undone_by = utcnow(), getattr(user, "id", None)  # first: receivables' before_reverse sees it
+    session.flush()
     for item in session.scalars(select(ReconciliationItem).where(ReconciliationItem.reconciliation_id == rec.id)):
+        if item.payable_installment_id is not None and item.created_object:  # created from the line (from_line.py)
+            from plugins.reconciliation.from_line import delete_created_payable
+
+            report.deleted_payables.append(delete_created_payable(session, item, runtime=runtime, user=user, why=why))
+            continue
+        if item.payable_installment_id is not None:  # an existing fatura a pagar (payables_reconcile.py)
+            from plugins.reconciliation.payables_reconcile import undo_payable_item
+
+            what, code = undo_payable_item(session, item, rec, runtime=runtime, user=user, why=why)
+            getattr(report, f"{what}_payables").append(code)
+            continue
+        if item.rule_id is not None and item.invoice_id is None:  # "classificar em conta contábil" (rules.py)
+            from plugins.reconciliation.rules import reverse_rule_entry
+
+            report.reversed_entries.append(reverse_rule_entry(session, item, user=user, why=why))
+            continue
         invoice = session.get(Invoice, item.invoice_id)
         if not item.created_settlement:
             report.untouched_invoices.append(invoice.number)
@@ -214,9 +275,13 @@ def unreconcile(session: Session, line_id: int, *, disable_auto: bool = False, c
             settle_invoice(session, invoice, paid_on=old.paid_on, amount=old.amount, method=old.method,
                            bank_account_id=old.bank_account_id, justification=why, user=user, runtime=runtime)
             report.restored_invoices.append(invoice.number)
+        elif item.created_object:  # "Nova fatura a receber" of the reconciler: removed (from_line.py)
+            from plugins.reconciliation.from_line import delete_created_invoice
+
+            delete_created_invoice(session, invoice, user=user, comments=why)
+            report.deleted_invoices.append(invoice.number)
         else:
             report.reopened_invoices.append(invoice.number)
-    rec.undone_at, rec.undone_by = utcnow(), getattr(user, "id", None)
     for ln in lines:
         ln.reconciliation_id = None
         if disable_auto:

@@ -24,7 +24,7 @@ from plugins.reconciliation.reconcile_models import ORIGINS, Reconciliation, Rec
 
 ZERO = Decimal("0.00")
 SEARCH_LIMIT = 200
-LINES_LIMIT = 2000
+LINES_LIMIT = 2000  # the reconciler's page size (lines per page of a period)
 
 
 def percent(part: int, whole: int) -> Decimal:
@@ -167,10 +167,21 @@ class LineRow:
         return " — ".join(t for t in (self.memo, self.payee) if t) or "(sem histórico)"
 
 
+def line_position(session: Session, bank_account_id: int, first: date, last: date, line_id: int) -> int | None:
+    """0-based position of a line among the period's lines in `period_lines` order (None: not there)."""
+    line = session.get(StatementLine, int(line_id))
+    if line is None or line.bank_account_id != bank_account_id or line.deleted or not (first <= line.posted_on <= last):
+        return None
+    return session.scalar(select(func.count()).select_from(StatementLine).where(
+        *_live_lines([bank_account_id]), StatementLine.posted_on.between(first, last),
+        (StatementLine.posted_on < line.posted_on)
+        | ((StatementLine.posted_on == line.posted_on) & (StatementLine.id < line.id))))
+
+
 def period_lines(session: Session, bank_account_id: int, first: date, last: date,
-                 limit: int = LINES_LIMIT) -> list[LineRow]:
+                 limit: int = LINES_LIMIT, offset: int = 0) -> list[LineRow]:
     """The account's lines of the period (not deleted), by date, with their reconciliation origin and
-    how many suggestions are stored for each."""
+    how many suggestions are stored for each; `limit`/`offset`: one page of the reconciler."""
     counts = (select(Suggestion.line_id, func.count().label("n")).group_by(Suggestion.line_id).subquery())
     rows = session.execute(
         select(StatementLine.id, StatementLine.posted_on, StatementLine.amount, StatementLine.memo,
@@ -179,7 +190,7 @@ def period_lines(session: Session, bank_account_id: int, first: date, last: date
         .outerjoin(Reconciliation, Reconciliation.id == StatementLine.reconciliation_id)
         .outerjoin(counts, counts.c.line_id == StatementLine.id)
         .where(*_live_lines([bank_account_id]), StatementLine.posted_on.between(first, last))
-        .order_by(StatementLine.posted_on, StatementLine.id).limit(limit))
+        .order_by(StatementLine.posted_on, StatementLine.id).limit(limit).offset(offset))
     return [LineRow(*row) for row in rows]
 
 
@@ -197,6 +208,29 @@ class ReconciledItem:
     amount: Decimal
     created_settlement: bool
     replaced: bool
+    other: str = ""               # a transfer / fatura a pagar instead of an invoice (what it is)
+    created_object: bool = False  # created by the reconciler from the line (from_line.py): deleted on unreconcile
+    rule_entry: bool = False      # an entry posted by a user rule (rules.py): reversed on unreconcile
+
+
+def _other_label(session: Session, item: ReconciliationItem) -> str:
+    """"Transferência 7: 1.1.1.01 → 1.1.1.02 (histórico)" / "Fatura a pagar 12 — Fornecedor" of a non-invoice item."""
+    if item.transfer_id is not None:
+        from core.ledger.models import Account
+        from plugins.reconciliation.transfers_models import Transfer
+
+        t = session.get(Transfer, item.transfer_id)
+        src, dst = session.get(Account, t.from_account_id), session.get(Account, t.to_account_id)
+        return f"Transferência {t.id}: {src.code} - {src.name} → {dst.code} - {dst.name} ({t.description})"
+    if getattr(item, "payable_installment_id", None) is not None:
+        from plugins.reconciliation.from_line import created_payable_label
+
+        return created_payable_label(session, item)
+    if getattr(item, "rule_id", None) is not None and item.entry_id is not None:
+        from plugins.reconciliation.rules import rule_item_label
+
+        return rule_item_label(session, item)
+    return ""
 
 
 @dataclass
@@ -211,6 +245,7 @@ class ReconciledView:
     created_at: object
     items: list[ReconciledItem]
     line_ids: list[int]
+    batch_label: str | None = None   # batch credit (batch_credit.py): the retorno credited as this line
 
 
 def reconciled_view(session: Session, line: StatementLine) -> ReconciledView | None:
@@ -221,7 +256,10 @@ def reconciled_view(session: Session, line: StatementLine) -> ReconciledView | N
     rec = session.get(Reconciliation, line.reconciliation_id)
     user = session.get(User, rec.user_id) if rec.user_id else None
     items = [ReconciledItem(inv_id, number, name or "", status or "", paid_on, item.amount, item.created_settlement,
-                            item.replaced_settlement_id is not None)
+                            item.replaced_settlement_id is not None,
+                            other=_other_label(session, item) if inv_id is None else "",
+                            created_object=item.created_object,
+                            rule_entry=inv_id is None and item.rule_id is not None and item.transfer_id is None)
              for item, inv_id, number, name, status, paid_on in session.execute(
                  select(ReconciliationItem, Invoice.id, Invoice.number, Party.name, Invoice.status, Settlement.paid_on)
                  .outerjoin(Invoice, Invoice.id == ReconciliationItem.invoice_id)
@@ -232,7 +270,7 @@ def reconciled_view(session: Session, line: StatementLine) -> ReconciledView | N
                                     .order_by(StatementLine.id)))
     who = (user.full_name or user.username) if user else "sistema"
     return ReconciledView(rec.id, origin_label(rec.origin), rec.posted_on, rec.amount, who, rec.created_at, items,
-                          line_ids)
+                          line_ids, rec.batch_label)
 
 
 @dataclass
@@ -353,6 +391,9 @@ class Totals:
     discount: Decimal
     interest: Decimal
     statement: Decimal
+    # "Taxa Adm. Cartão": invoices have no card fee field (no "Tipo Cartão" in receivables): always zero,
+    # shown because the manual lists it; the manual's subtotal ((bruto − desconto) + juros) leaves it out
+    card_fee: Decimal = ZERO
 
     @property
     def subtotal(self) -> Decimal:

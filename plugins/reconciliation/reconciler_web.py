@@ -11,7 +11,9 @@
   "Excluir"; several lines of one day their total and "Excluir";
 - `GET  …/linhas/{line}/busca` — "Buscar Lançamento": open and settled invoices with the manual's
   filters, the totals (bruto, desconto, juros, subtotal, valor do extrato, diferença) and
-  "Conciliar" enabled only at zero difference (one line × one invoice: what `reconcile.py` does);
+  "Conciliar" enabled only at zero difference (several lines of a day × several invoices, the totals
+  panel by htmx and the batch credits: `reconciler_many_web.py`, services `reconcile_many.py`,
+  `batch_credit.py`);
 - `POST …/automatica`, `…/sugestoes/{id}/conciliar`, `…/linhas/{line}/conciliar`,
   `…/linhas/{line}/desconciliar`, `…/excluir` — the services, one unit of work each; the answer is
   the workspace again (htmx swaps it), refusals come back in pt-BR in the page's message area.
@@ -23,6 +25,7 @@ reconcile_line / unreconcile`, `statement_import.delete_line`).
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -93,12 +96,25 @@ def period_of(params) -> tuple[date | None, date | None]:
     return first, last
 
 
+def _thousands(n: int) -> str:
+    return f"{n:,}".replace(",", ".")  # 2.000, as pt-BR writes it
+
+
 def auto_summary(r: dict) -> list[str]:
     """The automatic pass's report (`AutoReport.as_dict()`) as sentences for the page."""
     out = [f"{r['lines']} lançamento(s) a crédito livre(s) no período; conciliados: {r['reconciled']} "
            f"(faturas baixadas agora: {r['settled_now']}; já baixadas: {r['already_settled']}); "
            f"com mais de um candidato (ver sugestões): {len(r['ambiguous_line_ids'])}; sem candidato: {r['unmatched']}."]
     out += [f"Lançamento {x['line_id']}: baixa recusada: {x['message']}" for x in r["refused"]]
+    if r.get("batch_credits"):
+        out.append(f"Créditos em lote (retorno) conciliados: {r['batch_credits']}.")
+    if r.get("payables_written_off") or r.get("payables_already_written_off"):  # payables_match.py
+        out.append(f"Débitos conciliados com faturas a pagar: {r['payables_written_off']} baixada(s) agora; "
+                   f"{r['payables_already_written_off']} já baixada(s).")
+    if r.get("rules"):  # user rules (rules.py), after the manual's rule 1
+        from plugins.reconciliation.rules_web import rules_summary
+
+        out += rules_summary(r["rules"])
     if r["debits_skipped"]:
         out.append(f"Lançamentos a débito não conciliados automaticamente (contas a pagar/transferências): "
                    f"{r['debits_skipped']}.")
@@ -108,9 +124,12 @@ def auto_summary(r: dict) -> list[str]:
 # --- page and workspace --------------------------------------------------------------------------
 
 def workspace_context(runtime, user, account_id: int, first: date | None, last: date | None,
-                      selected: list[int] | None = None) -> dict:
+                      selected: list[int] | None = None, page: int | None = None) -> dict:
+    """`page`: 1-based page of `LINES_LIMIT` lines of the period; None ⇒ the page of the first selected
+    line (so an action on a line answers with its page), else the first."""
     from core.db import unit_of_work
-    from plugins.reconciliation.reconciler_queries import LINES_LIMIT, default_period, header, period_lines
+    from plugins.reconciliation.reconciler_queries import (LINES_LIMIT, default_period, header, line_position,
+                                                           period_lines)
     from plugins.reconciliation.reconcile import protection_alert
 
     with unit_of_work(runtime.engine, readonly=True) as s:
@@ -119,12 +138,23 @@ def workspace_context(runtime, user, account_id: int, first: date | None, last: 
             d_first, d_last = default_period(s, acc.id, date.today())
             first, last = first or d_first, last or d_last
         head = header(s, acc, first, last)
-        lines = period_lines(s, acc.id, first, last)
+        pages = max(1, -(-head.lines // LINES_LIMIT))
+        if page is None:
+            pos = line_position(s, acc.id, first, last, selected[0]) if selected else None
+            page = 1 if pos is None else pos // LINES_LIMIT + 1
+        page = min(max(1, page), pages)
+        lines = period_lines(s, acc.id, first, last, offset=(page - 1) * LINES_LIMIT)
     shown = {ln.id for ln in lines}
+    per_rec = Counter(ln.reconciliation_id for ln in lines if ln.reconciliation_id is not None)
+    multi_recs = {rec_id for rec_id, n in per_rec.items() if n > 1}  # "legenda em cinza" (conciliação múltipla)
     selected = [i for i in (selected or []) if i in shown]
     ctx = {"account": acc, "head": head, "lines": lines, "first": first, "last": last,
-           "selected": selected, "base_url": account_url(acc.id), "contas_url": CONTAS_URL,
-           "truncated": len(lines) >= LINES_LIMIT,
+           "selected": selected, "base_url": account_url(acc.id), "contas_url": CONTAS_URL, "multi_recs": multi_recs,
+           "truncated": False, "page": page, "pages": pages, "total_lines": head.lines,
+           "page_first": (page - 1) * LINES_LIMIT + 1 if lines else 0,
+           "page_last": (page - 1) * LINES_LIMIT + len(lines),
+           "page_first_br": _thousands((page - 1) * LINES_LIMIT + 1 if lines else 0),
+           "page_last_br": _thousands((page - 1) * LINES_LIMIT + len(lines)), "total_lines_br": _thousands(head.lines),
            "protection_alert": (protection_alert(head.protected_until, head.protected_free)
                                 if head.protected_free else None)}
     ctx.update(pane_context(runtime, user, acc.id, selected))
@@ -138,7 +168,10 @@ def pane_context(runtime, user, account_id: int, line_ids: list[int], *, recompu
     from plugins.reconciliation.reconciler_queries import reconciled_view
     from plugins.reconciliation.suggestions import stored_suggestions, suggest
 
-    base = {"pane_lines": [], "mode": "none", "base_url": account_url(account_id)}
+    from plugins.reconciliation.from_line import payables_enabled
+
+    base = {"pane_lines": [], "mode": "none", "base_url": account_url(account_id),
+            "payables": payables_enabled(runtime)}
     if not line_ids:
         return base
     with unit_of_work(runtime.engine, readonly=True) as s:
@@ -154,16 +187,23 @@ def pane_context(runtime, user, account_id: int, line_ids: list[int], *, recompu
             return {**base, "mode": "many", "free": [ln.id for ln in lines if ln.reconciliation_id is None]}
         line = lines[0]
         if line.reconciliation_id is not None:
-            return {**base, "mode": "reconciled", "line": line, "rec": reconciled_view(s, line)}
-        if line.amount <= 0:
-            return {**base, "mode": "debit", "line": line}
+            from plugins.reconciliation.rules import rule_of_reconciliation
+
+            return {**base, "mode": "reconciled", "line": line, "rec": reconciled_view(s, line),
+                    "rule": rule_of_reconciliation(s, line.reconciliation_id)}
+        mode = "debit" if line.amount <= 0 else "free"  # debit: payables / transfer suggestions (payables_match.py)
         suggestions = [] if recompute else stored_suggestions(s, line.id)
+        batches = []
+        if mode == "free":
+            from plugins.reconciliation.batch_credit import groups_for_line
+
+            batches = groups_for_line(s, runtime, line)  # crédito em lote: retornos of its date and amount
     if not suggestions:  # none stored yet (or asked again): compute and store them, with their reasons
         with unit_of_work(runtime.engine) as s:
             suggestions = suggest(s, line.id, runtime)
     for g in suggestions:  # the services' dicts carry text; the page formats dates and money
         g["date"], g["amount"] = date.fromisoformat(g["date"]), Decimal(g["amount"])
-    return {**base, "mode": "free", "line": line, "suggestions": suggestions}
+    return {**base, "mode": mode, "line": line, "suggestions": suggestions, "batches": batches}
 
 
 def _render_workspace(request: Request, ctx: dict, **extra):
@@ -174,8 +214,11 @@ def _render_workspace(request: Request, ctx: dict, **extra):
 async def reconciler_page(account_id: int, request: Request, user=Depends(require_reconciler)):
     first, last = period_of(request.query_params)
     selected = _ids(request.query_params.getlist("linha"))
+    raw_page = (request.query_params.get("pagina") or "").strip()
+    if raw_page and not raw_page.isdigit():
+        raise ValidationError(f"Página inválida: «{raw_page}».", field="pagina")
     ctx = await run_in_threadpool(workspace_context, request.app.state.runtime, user, account_id, first, last,
-                                  selected)
+                                  selected, int(raw_page) if raw_page else None)
     return render(request, "reconciliation/reconciler.html", **ctx)
 
 
@@ -250,49 +293,13 @@ async def accept(account_id: int, suggestion_id: int, request: Request, user=Dep
 
 @router.post(CONTAS_URL + "/{account_id}/linhas/{line_id}/conciliar", include_in_schema=False)
 async def reconcile_found(account_id: int, line_id: int, request: Request, user=Depends(require_reconciler)):
-    """"Conciliar" of "Buscar Lançamento": one invoice, only at zero difference."""
-    from plugins.reconciliation.reconcile import reconcile_line
+    """"Conciliar" of "Buscar Lançamento" for one line: the checked invoices, only at zero difference
+    (`reconciler_many_web.reconcile_selected` → `reconcile_many`)."""
+    from plugins.reconciliation.reconciler_many_web import reconcile_selected, reconciled_message
 
-    def work(s, rt, form):
-        line = _line_of(s, account_id, line_id)
-        invoice_ids = _ids(form.getlist("fatura"))
-        if not invoice_ids:
-            raise ValidationError("Selecione a fatura a conciliar.", field="fatura")
-        if len(invoice_ids) > 1:  # TODO(issue 5): many lines × many invoices (reconcile.py does one × one)
-            raise ValidationError("Por enquanto só é possível conciliar um lançamento com uma fatura.", field="fatura")
-        t = _checked_totals(s, line, invoice_ids[0], form)
-        if t.difference:
-            from core.money import format_brl
-
-            raise ValidationError(f"Diferença de {format_brl(t.difference)} entre o valor do extrato "
-                                  f"({format_brl(t.statement)}) e o subtotal das faturas ({format_brl(t.subtotal)}): "
-                                  "só é possível conciliar com diferença zero.", field="fatura")
-        reconcile_line(s, line.id, invoice_ids[0], runtime=rt, user=user)
-        return line.id
-
-    return await _act(request, user, account_id, work, selected=[line_id],
-                      message_of=lambda _r: {"message": "Lançamento conciliado com a fatura."})
-
-
-def _checked_totals(s, line, invoice_id: int, form):
-    from core.money import parse_money
-    from plugins.receivables.models import Invoice
-    from plugins.reconciliation.reconciler_queries import gross_of, totals
-
-    invoice = s.get(Invoice, invoice_id)
-    if invoice is None:
-        raise ValidationError("Fatura não encontrada.", field="fatura")
-    amounts = []
-    for name, label in ((f"desconto_{invoice_id}", "Desconto"), (f"juros_{invoice_id}", "Juros")):
-        raw = str(form.get(name) or "").strip() or "0"
-        try:
-            value = parse_money(raw, field=label)
-        except ValueError as exc:
-            raise ValidationError(f"Fatura {invoice.number}: {exc}.", field=name) from None
-        if value < 0:
-            raise ValidationError(f"Fatura {invoice.number}: {label} não pode ser negativo.", field=name)
-        amounts.append(value)
-    return totals([(gross_of(s, invoice), amounts[0], amounts[1])], line.amount)
+    return await _act(request, user, account_id,
+                      lambda s, rt, form: reconcile_selected(s, rt, form, account_id, user, [line_id]),
+                      selected=[line_id], message_of=reconciled_message)
 
 
 @router.post(CONTAS_URL + "/{account_id}/linhas/{line_id}/desconciliar", include_in_schema=False)
@@ -301,8 +308,8 @@ async def unreconcile_line(account_id: int, line_id: int, request: Request, user
 
     def work(s, rt, form):
         _line_of(s, account_id, line_id)
-        return unreconcile(s, line_id, disable_auto=form.get("sem_automatica") == "1", runtime=rt,
-                           user=user).as_dict()
+        return unreconcile(s, line_id, disable_auto=form.get("sem_automatica") == "1",
+                           confirm_pair=form.get("confirmar_par") == "1", runtime=rt, user=user).as_dict()
 
     def message(r: dict) -> dict:
         parts = ["Lançamento desconciliado."]
@@ -313,6 +320,20 @@ async def unreconcile_line(account_id: int, line_id: int, request: Request, user
         if r["untouched_invoices"]:
             parts.append("Faturas baixadas fora do conciliador, sem alteração: "
                          + ", ".join(map(str, r["untouched_invoices"])) + ".")
+        if r.get("deleted_invoices"):  # created by the reconciler (from_line.py): "Faturas que foram excluídas"
+            parts.append("Faturas a receber geradas pelo conciliador excluídas (Faturas excluídas): "
+                         + ", ".join(map(str, r["deleted_invoices"])) + ".")
+        if r.get("deleted_payables"):
+            parts.append("Faturas a pagar geradas pelo conciliador excluídas: "
+                         + ", ".join(map(str, r["deleted_payables"])) + ".")
+        if r.get("deleted_transfers"):
+            parts.append("Transferências geradas pelo conciliador excluídas (lançamento estornado): "
+                         + ", ".join(map(str, r["deleted_transfers"])) + ".")
+        for key, label in (("reopened_payables", "Faturas a pagar em aberto de novo (baixa estornada)"),  # payables
+                           ("restored_payables", "Faturas a pagar baixadas de novo como estavam"),
+                           ("untouched_payables", "Faturas a pagar baixadas fora do conciliador, sem alteração")):
+            if r.get(key):
+                parts.append(f"{label}: " + ", ".join(map(str, r[key])) + ".")
         return {"message": " ".join(parts)}
 
     return await _act(request, user, account_id, work, selected=[line_id], message_of=message)
@@ -338,47 +359,9 @@ async def delete_lines(account_id: int, request: Request, user=Depends(require_r
 
 @router.get(CONTAS_URL + "/{account_id}/linhas/{line_id}/busca", include_in_schema=False)
 async def search(account_id: int, line_id: int, request: Request, user=Depends(require_reconciler)):
-    ctx = await run_in_threadpool(search_context, request.app.state.runtime, user, account_id, line_id,
+    """"Buscar Lançamento" of one line (several lines: `reconciler_many_web.search_many`)."""
+    from plugins.reconciliation.reconciler_many_web import search_context
+
+    ctx = await run_in_threadpool(search_context, request.app.state.runtime, user, account_id, [line_id],
                                   request.query_params)
     return render(request, "reconciliation/reconciler_search.html", **ctx)
-
-
-def search_context(runtime, user, account_id: int, line_id: int, params) -> dict:
-    from core.db import unit_of_work
-    from core.models.company import Company
-    from core.money import parse_money
-    from plugins.receivables.models import PAYMENT_FORMS
-    from plugins.reconciliation.reconciler_queries import SearchFilters, search_invoices
-
-    with unit_of_work(runtime.engine, readonly=True) as s:
-        acc = bank_account_of(s, account_id, user)
-        line = _line_of(s, account_id, line_id)
-        if line.reconciliation_id is not None:
-            raise ValidationError("O lançamento já está conciliado: desconcilie-o antes de buscar outra fatura.",
-                                  field="linhas")
-        if line.amount <= 0:  # TODO(issue 5): faturas a pagar e transferências (payables)
-            raise ValidationError("Lançamentos a débito ainda não têm busca de faturas a pagar ou transferências.",
-                                  field="linhas")
-        f = SearchFilters.around(line) if "de" not in params else SearchFilters()
-        if "de" in params:
-            f.first, f.last = period_of(params)
-            for attr, name, label in (("min_value", "valor_min", "Valor mínimo"),
-                                      ("max_value", "valor_max", "Valor máximo")):
-                raw = str(params.get(name) or "").strip()
-                if raw:
-                    try:
-                        setattr(f, attr, parse_money(raw, field=label))
-                    except ValueError as exc:
-                        raise ValidationError(str(exc), field=name) from None
-            f.customer = str(params.get("cliente") or "")
-            f.payment_forms = tuple(v for v in params.getlist("forma") if v in dict(PAYMENT_FORMS))
-            number = str(params.get("fatura") or "").strip()
-            if number:
-                if not number.isdigit():
-                    raise ValidationError(f"Fatura/Documento: número inválido «{number}».", field="fatura")
-                f.number = int(number)
-        rows = search_invoices(s, acc.company_id, f)
-        company = s.get(Company, acc.company_id)
-    return {"line": line, "filters": f, "rows": rows, "payment_forms": PAYMENT_FORMS, "account": acc,
-            "company_name": f"{company.code} - {company.name}",
-            "base_url": account_url(acc.id)}

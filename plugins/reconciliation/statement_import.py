@@ -183,22 +183,34 @@ def resolve_accounts(session: Session, statement, *, bank_account_id: int | None
 
 
 def import_statement(session: Session, data: bytes, filename: str, *, bank_account_id: int | None = None,
-                     accounts: dict[str, int] | None = None, user=None) -> ImportReport:
-    """Parse, link and store the file's lines (see the module docstring). Never commits."""
+                     accounts: dict[str, int] | None = None, user=None, statement=None) -> ImportReport:
+    """Parse, link and store the file's lines (see the module docstring). Never commits. `statement`:
+    the file already parsed (`statement_jobs.submit_statement` parses once to decide inline or job)."""
+    statement = statement if statement is not None else parse_statement(data, filename)
+    results = resolve_accounts(session, statement, bank_account_id=bank_account_id, accounts=accounts, user=user)
+    stored = store_file(session, data, filename, statement, user)
+    for r in results:
+        if r.bank_account is not None:
+            r.import_row = new_import_row(session, stored, r.ofx, r.bank_account)
+            apply_lines(session, r.import_row, r.bank_account, r.ofx.transactions)
+    return ImportReport(file=stored, results=results, warnings=statement.warnings)
+
+
+def parse_statement(data: bytes, filename: str):
+    """`parse_ofx`, a bad file as `ValidationError` (file and line, field "file")."""
     try:
-        statement = parse_ofx(data, filename)
+        return parse_ofx(data, filename)
     except OfxError as exc:
         raise ValidationError(str(exc), field="file") from None
-    results = resolve_accounts(session, statement, bank_account_id=bank_account_id, accounts=accounts, user=user)
+
+
+def store_file(session: Session, data: bytes, filename: str, statement, user=None) -> StatementFile:
     stored = StatementFile(filename=filename, sha256=hashlib.sha256(data).hexdigest(), size=len(data), content=data,
                            encoding=statement.encoding, warnings="\n".join(statement.warnings) or None,
                            user_id=getattr(user, "id", None))
     session.add(stored)
     session.flush()
-    for r in results:
-        if r.bank_account is not None:
-            r.import_row = _import_account(session, stored, r.ofx, r.bank_account)
-    return ImportReport(file=stored, results=results, warnings=statement.warnings)
+    return stored
 
 
 @dataclass
@@ -241,19 +253,29 @@ def match_lines(incoming: list[tuple[OfxTransaction, str]], stored) -> Matching:
                     restore_ids=[r.id for r in matched if r.deleted])
 
 
-def _import_account(session: Session, stored: StatementFile, ofx_account: OfxAccount,
-                    bank_account: Account) -> StatementImport:
+def new_import_row(session: Session, stored: StatementFile, ofx_account: OfxAccount,
+                   bank_account: Account) -> StatementImport:
+    """The import row of one account of the file (counters at zero: `apply_lines` adds to them)."""
     txns = ofx_account.transactions
-    first = min((t.date for t in txns), default=None)
-    last = max((t.date for t in txns), default=None)
     row = StatementImport(file_id=stored.id, bank_account_id=bank_account.id, ofx_bank_id=ofx_account.bank_id,
                           ofx_branch_id=ofx_account.branch_id, ofx_account_id=ofx_account.account_id,
-                          ofx_account_type=ofx_account.type, lines_in_file=len(txns), first_date=first,
-                          last_date=last, balance=ofx_account.balance, balance_date=ofx_account.balance_date)
+                          ofx_account_type=ofx_account.type, lines_in_file=len(txns),
+                          first_date=min((t.date for t in txns), default=None),
+                          last_date=max((t.date for t in txns), default=None), balance=ofx_account.balance,
+                          balance_date=ofx_account.balance_date, new_lines=0, already_imported=0, restored=0)
     session.add(row)
     session.flush()
+    return row
+
+
+def apply_lines(session: Session, row: StatementImport, bank_account: Account, txns: list[OfxTransaction]) -> dict:
+    """Store `txns` (all of the account, or every line of some whole days — the job's parts) for
+    `row`: deduplicated against the lines already stored in their date range, deleted ones restored;
+    the import's counters grow by what was done (SQL increments: parts of one import may run on
+    several workers). Returns {"read", "new", "already", "restored"}."""
     if not txns:
-        return row
+        return {"read": 0, "new": 0, "already": 0, "restored": 0}
+    first, last = min(t.date for t in txns), max(t.date for t in txns)
     existing = session.execute(
         select(StatementLine.id, StatementLine.fitid, StatementLine.fingerprint, StatementLine.occurrence,
                StatementLine.deleted)
@@ -271,9 +293,15 @@ def _import_account(session: Session, stored: StatementFile, ofx_account: OfxAcc
              "checknum": t.checknum, "refnum": t.refnum, "fingerprint": fp, "occurrence": occurrence,
              "deleted": False}
             for t, fp, occurrence in result.new])
-    row.new_lines, row.already_imported, row.restored = len(result.new), result.already, len(result.restore_ids)
+    done = {"read": len(txns), "new": len(result.new), "already": result.already,
+            "restored": len(result.restore_ids)}
+    session.execute(update(StatementImport).where(StatementImport.id == row.id).values(
+        new_lines=StatementImport.new_lines + done["new"],
+        already_imported=StatementImport.already_imported + done["already"],
+        restored=StatementImport.restored + done["restored"]).execution_options(synchronize_session=False))
+    session.expire(row, ["new_lines", "already_imported", "restored"])
     session.flush()
-    return row
+    return done
 
 
 def _insert_lines(session: Session, bank_account: Account, rows: list[dict]) -> None:

@@ -134,8 +134,12 @@ def suggest(session: Session, line_id: int, runtime=None) -> list[dict]:
     (`runtime`: to look up nosso números when bank_profiles is enabled)."""
     line = get_line(session, line_id)
     session.execute(delete(Suggestion).where(Suggestion.line_id == line.id))
-    if line.reconciliation_id is not None or line.amount <= 0:
-        return []  # reconciled, or a debit (payables / transfers: TODO)
+    if line.reconciliation_id is not None or line.amount == 0:
+        return []
+    if line.amount < 0:  # debit: faturas a pagar (payables enabled) and transfers (payables_match.py)
+        from plugins.reconciliation.payables_match import debit_suggestions
+
+        return debit_suggestions(session, line, runtime)
     company_id = session.get(Account, line.bank_account_id).company_id
     found = _candidates(session, line, company_id)
     parties = {pid: (name, document) for pid, name, document in session.execute(
@@ -158,11 +162,14 @@ def suggest(session: Session, line_id: int, runtime=None) -> list[dict]:
         session.add(row)
         out.append((row, f))
     session.flush()
-    return [suggestion_dict(row, f.number, parties[f.party_id][0]) for row, f in out]
+    from plugins.reconciliation.payables_match import transfer_suggestions
+
+    return [suggestion_dict(row, f.number, parties[f.party_id][0]) for row, f in out] + \
+        transfer_suggestions(session, line, first_rank=len(out) + 1)  # transfers entering the account
 
 
 def suggestion_dict(row: Suggestion, number: int, party: str | None) -> dict:
-    return {"id": row.id, "rank": row.rank, "pass": row.match_pass, "invoice_id": row.invoice_id,
+    return {"id": row.id, "rank": row.rank, "pass": row.match_pass, "kind": "receber", "invoice_id": row.invoice_id,
             "invoice_number": number, "status": INVOICE_OPEN if row.settlement_id is None else INVOICE_SETTLED,
             "settlement_id": row.settlement_id, "customer": party, "date": row.candidate_date.isoformat(),
             "amount": str(row.candidate_amount), "amount_diff": str(row.amount_diff), "days": row.days,
@@ -171,8 +178,11 @@ def suggestion_dict(row: Suggestion, number: int, party: str | None) -> dict:
 
 def stored_suggestions(session: Session, line_id: int) -> list[dict]:
     """The suggestions stored for a line (as `suggest` returned them), without recomputing."""
+    from plugins.reconciliation.payables_match import stored_other_suggestions
+
     rows = session.execute(select(Suggestion, Invoice.number, Party.name)
                            .join(Invoice, Invoice.id == Suggestion.invoice_id)
                            .join(Party, Party.id == Invoice.party_id)
                            .where(Suggestion.line_id == int(line_id)).order_by(Suggestion.rank)).all()
-    return [suggestion_dict(row, number, name) for row, number, name in rows]
+    out = [suggestion_dict(row, number, name) for row, number, name in rows] + stored_other_suggestions(session, line_id)
+    return sorted(out, key=lambda g: g["rank"])

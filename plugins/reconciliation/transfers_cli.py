@@ -1,4 +1,4 @@
-"""`quita transferencia criar | list | excluir` (`--json` on each): transfers between bank/cash accounts
+"""`quita transferencia criar | alterar | list | excluir` (`--json` on each): transfers between bank/cash accounts
 (`transfers.py`), one unit of work per command; pt-BR errors, exit code 2."""
 
 from __future__ import annotations
@@ -70,6 +70,34 @@ def register(cli: typer.Typer) -> None:
         r = _run(work)
         typer.echo(json.dumps(r, ensure_ascii=False) if as_json else
                    f"Transferência {r['id']} criada (lançamento contábil {r['entry_id']}): {_text(r)}")
+
+    @group.command("alterar")
+    def alterar(
+        transfer_id: int = typer.Option(..., "--id", help="Número da transferência."),
+        data: Optional[str] = typer.Option(None, "--data", help="Nova data de emissão (DD/MM/AAAA)."),
+        valor: Optional[str] = typer.Option(None, "--valor", help="Novo valor, ex.: 500,00."),
+        de: Optional[str] = typer.Option(None, "--de", help="Código da nova conta de saída."),
+        para: Optional[str] = typer.Option(None, "--para", help="Código da nova conta de entrada."),
+        historico: Optional[str] = typer.Option(None, "--historico", help="Novo histórico."),
+        observacao: Optional[str] = typer.Option(None, "--observacao", help="Nova observação."),
+        as_json: bool = typer.Option(False, "--json", help="Saída em JSON."),
+    ):
+        """Altera a transferência (o que não for informado fica como está): estorna o lançamento e lança de novo."""
+        from plugins.reconciliation.transfers import (TransferFields, alter_transfer, get_transfer,
+                                                      money_account_by_code, snapshot)
+
+        def work(s):
+            t = get_transfer(s, transfer_id)
+            src = money_account_by_code(s, de, "from_account_id").id if de else t.from_account_id
+            dst = money_account_by_code(s, para, "to_account_id").id if para else t.to_account_id
+            fields = TransferFields(_day(data, "--data") if data else t.issued_on, valor if valor else t.amount, src, dst,
+                                    t.description if historico is None else historico,
+                                    t.note if observacao is None else observacao, t.cost_centre_id)
+            return snapshot(s, alter_transfer(s, transfer_id, fields))
+
+        r = _run(work)
+        typer.echo(json.dumps(r, ensure_ascii=False) if as_json else
+                   f"Transferência {r['id']} alterada (lançamento contábil {r['entry_id']}): {_text(r)}")
 
     @group.command("list")
     def listar(

@@ -19,6 +19,7 @@ from plugins.receivables.models import INVOICE_SETTLED, Invoice
 from plugins.receivables.settlement_models import Settlement
 from plugins.reconciliation.models import AccountLink, StatementFile, StatementImport, StatementLine
 from plugins.reconciliation.reconcile_models import Reconciliation, ReconciliationItem, Suggestion
+from plugins.reconciliation.rules_models import ReconciliationRule
 from plugins.reconciliation.statement_import import import_statement
 
 
@@ -42,11 +43,34 @@ def test_demo_statement_is_imported_linked_and_reconciled(runtime):
         opening = account_balance(s, bank.id, until=first.replace(day=1) - timedelta(days=1))
         assert imp.balance == opening + sum(line.amount for line in lines) > 0
         reconciled = [line for line in lines if line.reconciliation_id is not None]
-        assert len(reconciled) == counts["reconciled_automatically"]
+        assert len(reconciled) == counts["reconciled_automatically"] + counts["reconciled_by_rules"]
+        # the demo's user rule "Tarifas bancárias" classified the fee lines into 4.1.01 (rules.py)
+        fees = [line for line in lines if line.memo.startswith("TARIFA ")]
+        assert counts["reconciled_by_rules"] == len(fees) >= 5  # monthly package(s) + 4 PIX fees
+        rule = s.scalar(select(ReconciliationRule).where(ReconciliationRule.name == "Tarifas bancárias"))
+        assert (rule.action, rule.direction, rule.text, rule.company_id) == ("classificar", "debito", "TARIFA", company_id)
+        fee_account = s.scalar(select(Account).where(Account.company_id == company_id, Account.code == "4.1.01"))
+        for line in fees:
+            rec = s.get(Reconciliation, line.reconciliation_id)
+            assert rec is not None and rec.origin == "regra" and rec.undone_at is None
+            (item,) = s.scalars(select(ReconciliationItem).where(ReconciliationItem.reconciliation_id == rec.id)).all()
+            assert item.rule_id == rule.id and item.invoice_id is None
+            debit = s.scalar(select(JournalLine).where(JournalLine.entry_id == item.entry_id,
+                                                       JournalLine.account_id == fee_account.id))
+            assert (debit.debit, debit.date) == (-line.amount, line.posted_on)
+        assert not any(line.reconciliation_id is not None and line.memo.startswith("TARIFAS DE COBRANCA")
+                       for line in lines)  # the kernel demo's fee already in the books: above the rule's R$ 100,00
         for line in reconciled:  # really reconciled: the invoice settled in this account, same date and value
             rec = s.get(Reconciliation, line.reconciliation_id)
+            if rec.origin == "regra":
+                continue
             assert rec.undone_at is None and rec.origin == "automatica"
             (item,) = s.scalars(select(ReconciliationItem).where(ReconciliationItem.reconciliation_id == rec.id)).all()
+            if item.payable_writeoff_id is not None:  # a supplier debit × the payables write-off (payables_match.py)
+                wo = s.get(PayableWriteOff, item.payable_writeoff_id)
+                assert not wo.reversed and wo.cash_account_id == bank.id and not item.created_settlement
+                assert (wo.paid_on, -wo.paid) == (line.posted_on, line.amount)
+                continue
             settlement = s.get(Settlement, item.settlement_id)
             assert s.get(Invoice, item.invoice_id).status == INVOICE_SETTLED
             assert not settlement.reversed and settlement.bank_account_id == bank.id
@@ -65,6 +89,7 @@ def test_demo_statement_is_imported_linked_and_reconciled(runtime):
             PayableWriteOff.cash_account_id == bank.id, PayableWriteOff.reversed.is_(False),
             PayableWriteOff.paid_on >= first))
         assert sum(1 for line in lines if line.memo.startswith("PAGTO BOLETO")) == paid > 0
+        assert 0 < counts["reconciled_payables"] <= paid
         # the books still balance after the settlements the reconciliation made
         debit, credit = s.execute(select(func.sum(JournalLine.debit), func.sum(JournalLine.credit))
                                   .where(JournalLine.company_id == company_id)).one()

@@ -85,3 +85,4 @@ def test_bench_ofx_prints_its_figures(cli):
     assert (r["lines"], r["raw_lines"], r["raw_half_lines"], r["import_first_new"], r["import_again_new"]) == (
         400, 200, 100, 400, 0)
     assert r["adapter_parse_s"] > 0 and r["raw_ofxparse_s"] > 0 and r["raw_measured"] is False
+    assert (r["job_new"], r["job_parts"]) == (400, 1) and r["job_total_s"] >= r["job_submit_s"] > 0  # statement_jobs

@@ -61,7 +61,9 @@ def test_reconciled_line_cannot_be_deleted_and_unreconcile_reopens_the_invoice_w
             reconcile_line(s, lid, inv, runtime=rt)
         out = unreconcile(s, lid, runtime=rt)
     assert out.as_dict() == {"line_ids": [lid], "reopened_invoices": [number_of(inv)], "restored_invoices": [],
-                             "untouched_invoices": []}
+                             "untouched_invoices": [], "deleted_invoices": [], "deleted_payables": [],
+                             "deleted_transfers": [], "reversed_entries": [], "reopened_payables": [],
+                             "restored_payables": [], "untouched_payables": []}
     with unit_of_work(readonly=True) as s:
         assert s.get(Invoice, inv).status == "aberta"
         st = s.get(Settlement, settlement_id)
