@@ -166,3 +166,18 @@ def test_bench_matching_prints_its_figures(cli):
     assert (doc["lines"], doc["invoices"], doc["matches"], doc["unmatched"], doc["reconciled"], doc["refused"]) == (
         50, 500, 40, 10, 40, 0)
     assert doc["matching_s"] >= 0 and doc["apply_s"] >= 0 and doc["database"] == "sqlite"
+
+
+def test_a_statement_line_dated_before_the_invoice_was_issued_is_refused_and_nothing_is_written(rt):
+    """Manual: the settlement date can't be earlier than the invoice's launch — a line of 15/11 can't
+    pay an invoice issued on 20/11; the invoice stays open and the line free."""
+    w = seed()
+    inv = invoice(w, "99.90", DUE, issue=date(2026, 11, 20))
+    (lid,) = import_lines(w, ("99,90", "20261115", "PIX MARIA"))
+    with unit_of_work() as s:
+        with pytest.raises(ValidationError, match=r"A data de liquidação \(15/11/2026\) não pode ser anterior à data de "
+                                                  r"emissão da fatura \d+ \(20/11/2026\)"):
+            reconcile_line(s, lid, inv, runtime=rt)
+    with unit_of_work(readonly=True) as s:
+        assert s.get(Invoice, inv).status == "aberta" and active_settlement(s, inv) is None
+    assert free(lid)
