@@ -122,16 +122,7 @@ def register_cli(ofx: typer.Typer) -> None:
     group = typer.Typer(help="Vínculos das contas do extrato (banco/agência/conta do OFX) com as contas bancárias.",
                         no_args_is_help=True)
 
-    def run(work):
-        from core.cli import fail, runtime
-        from core.db import unit_of_work
-
-        rt = runtime(check_schema=True)
-        try:
-            with unit_of_work(rt.engine) as s:
-                return work(s)
-        except ValidationError as exc:
-            fail(str(exc))
+    from plugins.reconciliation.cli_support import run_session as run
 
     @group.command("list")
     def vinculos_list(as_json: bool = typer.Option(False, "--json", help="Saída em JSON.")):

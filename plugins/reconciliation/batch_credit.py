@@ -178,11 +178,9 @@ def record_batches(session: Session, bank_account: Account, matches: list[tuple[
 def reconcile_batch(session: Session, line_id: int, key: str, *, origin: str = ORIGIN_SUGGESTION, runtime,
                     user=None) -> Reconciliation:
     """Reconcile a free credit line with the batch credit `key` (a group of its date and amount)."""
-    from plugins.reconciliation.reconcile import _check_protection, _locked_line, line_label
+    from plugins.reconciliation.reconcile import _check_protection, free_line
 
-    line = _locked_line(session, line_id)
-    if line.reconciliation_id is not None:
-        raise ValidationError(f"O lançamento do extrato {line_label(line)} já está conciliado.", field="line_id")
+    line = free_line(session, line_id)
     if line.amount <= 0:
         raise ValidationError("Crédito em lote só concilia lançamentos a crédito.", field="line_id")
     bank = session.get(Account, line.bank_account_id)

@@ -195,18 +195,7 @@ def register_conciliacao(cli: typer.Typer) -> None:
     group = typer.Typer(help="Conciliação bancária: automática, sugestões, conciliar e desconciliar.",
                         no_args_is_help=True)
 
-    def run(work):
-        """Run `work(session, runtime)` in one unit of work; pt-BR errors end the command (exit 2)."""
-        from core.cli import fail, runtime
-        from core.db import unit_of_work
-        from core.errors import ValidationError
-
-        rt = runtime(check_schema=True)
-        try:
-            with unit_of_work(rt.engine) as s:
-                return work(s, rt)
-        except ValidationError as exc:
-            fail(str(exc))
+    from plugins.reconciliation.cli_support import run
 
     @group.command("auto")
     def conciliacao_auto(

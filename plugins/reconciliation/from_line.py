@@ -46,7 +46,7 @@ from core import audit
 from core.errors import ValidationError
 from core.ledger.models import Account, CostCentre
 from core.money import format_brl
-from plugins.reconciliation.matching import Candidate, FreeLine, record_reconciliations
+from plugins.reconciliation.matching import Candidate
 from plugins.reconciliation.models import StatementLine
 from plugins.reconciliation.reconcile_models import ORIGIN_MANUAL, Reconciliation, ReconciliationItem
 
@@ -96,11 +96,9 @@ def _fmt(d: date) -> str:
 
 
 def _free_line(session: Session, line_id: int, *, sign: int | None, what: str) -> tuple[StatementLine, Account]:
-    from plugins.reconciliation.reconcile import _check_protection, _locked_line, line_label
+    from plugins.reconciliation.reconcile import _check_protection, free_line
 
-    line = _locked_line(session, line_id)
-    if line.reconciliation_id is not None:
-        raise ValidationError(f"O lançamento do extrato {line_label(line)} já está conciliado.", field="line_id")
+    line = free_line(session, line_id)
     if sign is not None and (line.amount > 0) != (sign > 0):
         kind = "a crédito (recebimentos)" if sign > 0 else "a débito (pagamentos)"
         raise ValidationError(f"{what} só pode ser gerada a partir de um lançamento {kind}; o lançamento de "
@@ -112,16 +110,10 @@ def _free_line(session: Session, line_id: int, *, sign: int | None, what: str) -
 
 def _reconcile_created(session: Session, line: StatementLine, bank: Account, candidate: Candidate, *,
                        created_settlement: bool, user, audit_after: dict, **item_values) -> Reconciliation:
-    from plugins.reconciliation.reconcile import AUDIT_KIND
+    from plugins.reconciliation.reconcile import AUDIT_KIND, record_line
 
-    record_reconciliations(session, bank, [(FreeLine(line.id, line.posted_on, line.amount), candidate,
-                                            created_settlement)], origin=ORIGIN_MANUAL, user=user)
-    session.refresh(line)
-    rec = session.get(Reconciliation, line.reconciliation_id)
-    item = session.scalar(select(ReconciliationItem).where(ReconciliationItem.reconciliation_id == rec.id))
-    item.created_object = True
-    for key, value in item_values.items():
-        setattr(item, key, value)
+    rec = record_line(session, bank, line, candidate, created_settlement, origin=ORIGIN_MANUAL, user=user,
+                      created_object=True, **item_values)
     audit.record(session, action="reconciliation.reconcile", target_kind=AUDIT_KIND, target_id=line.id, user=user,
                  after={"reconciliation_id": rec.id, "origin": ORIGIN_MANUAL, "created_by_reconciler": True,
                         **audit_after}, company_id=bank.company_id)

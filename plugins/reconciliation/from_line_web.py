@@ -88,6 +88,15 @@ async def new_dialog(account_id: int, line_id: int, kind: str, request: Request,
     return render(request, "reconciliation/reconciler_new.html", **ctx)
 
 
+def _party_of(s, form, field: str, label: str):
+    """The customer/supplier typed in `field` (code or CPF/CNPJ); None when empty, refused when not found."""
+    key = str(form.get(field) or "").strip()
+    party = find_party_by_key(s, key)
+    if key and party is None:
+        raise ValidationError(f"{label} «{key}» não encontrado (informe o código ou o CPF/CNPJ).", field=field)
+    return party
+
+
 @router.post(CONTAS_URL + "/{account_id}/linhas/{line_id}/nova/{kind}", include_in_schema=False)
 async def new_from_line(account_id: int, line_id: int, kind: str, request: Request,
                         user=Depends(require_reconciler)):
@@ -97,11 +106,7 @@ async def new_from_line(account_id: int, line_id: int, kind: str, request: Reque
         line = _line_of(s, account_id, line_id)
         _kind(rt, kind, line)
         if kind == "receber":
-            key = str(form.get("cliente") or "").strip()
-            party = find_party_by_key(s, key)
-            if key and party is None:
-                raise ValidationError(f"Cliente «{key}» não encontrado (informe o código ou o CPF/CNPJ).",
-                                      field="cliente")
+            party = _party_of(s, form, "cliente", "Cliente")
             svc.new_receivable_from_line(s, line.id, svc.ReceivableFields(
                 party_id=party.id if party else None, description=str(form.get("historico") or ""),
                 due_date=_date(form.get("vencimento"), "vencimento", "Vencimento"),
@@ -109,11 +114,7 @@ async def new_from_line(account_id: int, line_id: int, kind: str, request: Reque
                 note=str(form.get("observacao") or "")), runtime=rt, user=user)
             return "Fatura a receber gerada, baixada e conciliada com o lançamento."
         if kind == "pagar":
-            key = str(form.get("fornecedor") or "").strip()
-            party = find_party_by_key(s, key)
-            if key and party is None:
-                raise ValidationError(f"Fornecedor «{key}» não encontrado (informe o código ou o CPF/CNPJ).",
-                                      field="fornecedor")
+            party = _party_of(s, form, "fornecedor", "Fornecedor")
             debit = str(form.get("conta_debito") or "").strip() or None
             debit_id = None
             if debit:

@@ -192,7 +192,7 @@ def _in_memo(text: str | None, memo: str) -> bool:
 def _payable_targets(session: Session, line: StatementLine, bank: Account) -> list[_Target]:
     from plugins.payables.models import STATUS_DELETED, STATUS_OPEN, PayableInstallment, PayableInvoice, \
         PayableWriteOff
-    from plugins.reconciliation.suggestions import DAYS, value_window
+    from plugins.reconciliation.suggestions import DAYS, document_reason, value_window
 
     low, high = value_window(-line.amount)
     first, last = line.posted_on - timedelta(days=DAYS), line.posted_on + timedelta(days=DAYS)
@@ -217,9 +217,9 @@ def _payable_targets(session: Session, line: StatementLine, bank: Account) -> li
                ~reconciled_writeoffs(PayableWriteOff.id, PayableWriteOff.installment_id))).all()
     for inst, inv, name, document, wo in rows:
         reasons, evidence = [], 0
-        doc = only_digits(document or "")
-        if len(doc) in (11, 14) and doc in digits:
-            reasons.append(f"{'CPF' if len(doc) == 11 else 'CNPJ'} do fornecedor ({document}) no histórico")
+        doc_reason = document_reason(document, digits, "do fornecedor")
+        if doc_reason:
+            reasons.append(doc_reason)
             evidence += 1
         if _in_memo(inv.document, memo):
             reasons.append(f"documento {inv.document} no histórico")

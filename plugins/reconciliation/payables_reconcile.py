@@ -24,7 +24,6 @@ a write-off made outside the reconciler is left as it was (just free to be recon
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import audit
@@ -57,13 +56,12 @@ def reconcile_payable(session: Session, line_id: int, installment_id: int, *, wr
     _require_payables(runtime)
     from plugins.payables.models import STATUS_OPEN, WRITEOFF_PARTIAL, PayableInstallment, PayableWriteOff
     from plugins.payables.reversal import active_writeoff, reverse_writeoff
-    from plugins.reconciliation.matching import Candidate, FreeLine, record_reconciliations
+    from plugins.reconciliation.matching import Candidate
     from plugins.reconciliation.payables_match import statement_writeoff, writeoff_reconciled_on
-    from plugins.reconciliation.reconcile import AUDIT_KIND, _check_protection, _locked_line, line_label
+    from plugins.reconciliation.reconcile import AUDIT_KIND, _check_protection, free_line, line_label, \
+        record_line
 
-    line = _locked_line(session, line_id)
-    if line.reconciliation_id is not None:
-        raise ValidationError(f"O lançamento do extrato {line_label(line)} já está conciliado.", field="line_id")
+    line = free_line(session, line_id)
     if line.amount >= 0:
         raise ValidationError("Faturas a pagar só podem ser conciliadas com lançamentos a débito do extrato.",
                               field="line_id")
@@ -103,15 +101,9 @@ def reconcile_payable(session: Session, line_id: int, installment_id: int, *, wr
             reverse_writeoff(session, inst, reason=why[:250], on=max(current.paid_on, line.posted_on), user=user)
             wo, created, replaced = statement_writeoff(session, inst, line, bank, runtime=runtime, user=user), True, \
                 current
-    record_reconciliations(session, bank, [(FreeLine(line.id, line.posted_on, line.amount),
-                                            Candidate(None, None, wo.entry_id, payable_installment_id=inst.id,
-                                                      payable_writeoff_id=wo.id), created)],
-                           origin=origin, user=user)
-    session.refresh(line)
-    rec = session.get(Reconciliation, line.reconciliation_id)
-    if replaced is not None:
-        item = session.scalar(select(ReconciliationItem).where(ReconciliationItem.reconciliation_id == rec.id))
-        item.replaced_payable_writeoff_id = replaced.id
+    rec = record_line(session, bank, line, Candidate(None, None, wo.entry_id, payable_installment_id=inst.id,
+                                                     payable_writeoff_id=wo.id), created, origin=origin, user=user,
+                      **({"replaced_payable_writeoff_id": replaced.id} if replaced is not None else {}))
     audit.record(session, action="reconciliation.reconcile", target_kind=AUDIT_KIND, target_id=line.id, user=user,
                  after={"reconciliation_id": rec.id, "origin": origin, "payable_installment": inst.code,
                         "payable_writeoff_id": wo.id, "created_writeoff": created,

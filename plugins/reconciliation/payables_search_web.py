@@ -27,9 +27,9 @@ from core.errors import ValidationError
 from core.money import format_brl
 from core.parties.models import Party
 from core.web.templating import render
-from plugins.reconciliation.reconciler_queries import SearchFilters
+from plugins.reconciliation.reconciler_queries import SearchFilters, party_clause
 from plugins.reconciliation.reconciler_web import (CONTAS_URL, _act, _line_of, account_url, bank_account_of,
-                                                   period_of, require_reconciler)
+                                                   period_of, require_reconciler, search_values_of)
 
 router = APIRouter()
 SEARCH_LIMIT = 200
@@ -51,18 +51,6 @@ class FoundPayable:
         return "Aberto" if self.writeoff_id is None else "Pago"
 
 
-def _supplier_clause(text: str):
-    from core.br.documents import only_digits
-
-    digits = only_digits(text)
-    clauses = [Party.name.ilike(f"%{text}%")]
-    if digits and len(digits) >= 3:
-        clauses.append(Party.document.like(f"%{digits}%"))
-    if text.isdigit():
-        clauses.append(Party.code == int(text))
-    return or_(*clauses)
-
-
 def search_payables(session: Session, company_id: int, bank_account_id: int, f: SearchFilters, *,
                     limit: int = SEARCH_LIMIT) -> list[FoundPayable]:
     """Open installments and unreconciled write-offs from the bank account (module docstring); `f.customer`
@@ -81,7 +69,7 @@ def search_payables(session: Session, company_id: int, bank_account_id: int, f: 
         if f.max_value is not None:
             stmt = stmt.where(value_col <= f.max_value)
         if f.customer.strip():
-            stmt = stmt.where(_supplier_clause(f.customer.strip()))
+            stmt = stmt.where(party_clause(f.customer.strip()))
         if f.number is not None:
             stmt = stmt.where(or_(PayableInstallment.code == f.number, PayableInvoice.document == str(f.number)))
         return stmt.order_by(when_col, PayableInstallment.code).limit(limit)
@@ -114,25 +102,12 @@ def _free_debit_line(s, account_id: int, line_id: int):
 
 
 def _filters(params, line) -> SearchFilters:
-    from core.money import parse_money
-
     if "de" not in params:
         return SearchFilters.around(line)
     f = SearchFilters()
     f.first, f.last = period_of(params)
-    for attr, name, label in (("min_value", "valor_min", "Valor mínimo"), ("max_value", "valor_max", "Valor máximo")):
-        raw = str(params.get(name) or "").strip()
-        if raw:
-            try:
-                setattr(f, attr, parse_money(raw, field=label))
-            except ValueError as exc:
-                raise ValidationError(str(exc), field=name) from None
+    search_values_of(params, f)
     f.customer = str(params.get("fornecedor") or "")
-    number = str(params.get("fatura") or "").strip()
-    if number:
-        if not number.isdigit():
-            raise ValidationError(f"Fatura/Documento: número inválido «{number}».", field="fatura")
-        f.number = int(number)
     return f
 
 

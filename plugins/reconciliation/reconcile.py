@@ -77,6 +77,14 @@ def _locked_line(session: Session, line_id: int) -> StatementLine:
     return line
 
 
+def free_line(session: Session, line_id: int) -> StatementLine:
+    """The statement line, locked, refused when it is already reconciled."""
+    line = _locked_line(session, line_id)
+    if line.reconciliation_id is not None:
+        raise ValidationError(f"O lançamento do extrato {line_label(line)} já está conciliado.", field="line_id")
+    return line
+
+
 def _check_protection(session: Session, company_id: int, on: date) -> None:
     limit = protected_until(session, company_id)
     if limit is not None and on <= limit:
@@ -133,12 +141,25 @@ def settle_at_statement(session: Session, invoice: Invoice, *, paid_on: date, am
                           **reported).settlement, True, current
 
 
+def record_line(session: Session, bank: Account, line: StatementLine, candidate: Candidate, created: bool, *,
+                origin: str, user, **item_values) -> Reconciliation:
+    """Record the reconciliation of one line with one candidate (`matching.record_reconciliations`) and
+    return it; `item_values` (e.g. the replaced settlement) are set on its item."""
+    record_reconciliations(session, bank, [(FreeLine(line.id, line.posted_on, line.amount), candidate, created)],
+                           origin=origin, user=user)
+    session.refresh(line)
+    rec = session.get(Reconciliation, line.reconciliation_id)
+    if item_values:
+        item = session.scalar(select(ReconciliationItem).where(ReconciliationItem.reconciliation_id == rec.id))
+        for key, value in item_values.items():
+            setattr(item, key, value)
+    return rec
+
+
 def reconcile_line(session: Session, line_id: int, invoice_id: int, *, origin: str = ORIGIN_MANUAL, runtime,
                    user=None) -> Reconciliation:
     """Reconcile a free credit line with one invoice (module docstring). Never commits."""
-    line = _locked_line(session, line_id)
-    if line.reconciliation_id is not None:
-        raise ValidationError(f"O lançamento do extrato {line_label(line)} já está conciliado.", field="line_id")
+    line = free_line(session, line_id)
     if line.amount <= 0:
         raise ValidationError("Lançamentos a débito (contas a pagar, transferências) ainda não podem ser conciliados "
                               "com faturas a receber.", field="line_id")
@@ -151,14 +172,9 @@ def reconcile_line(session: Session, line_id: int, invoice_id: int, *, origin: s
     settlement, created, replaced = settle_at_statement(session, invoice, paid_on=line.posted_on, amount=line.amount,
                                                         bank_account_id=bank.id, why=why, user=user,
                                                         runtime=runtime)
-    record_reconciliations(session, bank, [(FreeLine(line.id, line.posted_on, line.amount),
-                                            Candidate(invoice.id, settlement.id, settlement.entry_id), created)],
-                           origin=origin, user=user)
-    session.refresh(line)
-    rec = session.get(Reconciliation, line.reconciliation_id)
-    if replaced is not None:
-        item = session.scalar(select(ReconciliationItem).where(ReconciliationItem.reconciliation_id == rec.id))
-        item.replaced_settlement_id = replaced.id
+    rec = record_line(session, bank, line, Candidate(invoice.id, settlement.id, settlement.entry_id), created,
+                      origin=origin, user=user,
+                      **({"replaced_settlement_id": replaced.id} if replaced is not None else {}))
     audit.record(session, action="reconciliation.reconcile", target_kind=AUDIT_KIND, target_id=line.id, user=user,
                  after={"reconciliation_id": rec.id, "origin": origin, "invoice": invoice.number,
                         "settlement_id": settlement.id, "replaced_settlement_id": replaced.id if replaced else None},

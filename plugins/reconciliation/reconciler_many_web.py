@@ -22,7 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from core.errors import ValidationError
 from core.web.templating import render
 from plugins.reconciliation.reconciler_web import (CONTAS_URL, _act, _ids, _line_of, account_url, bank_account_of,
-                                                   period_of, require_reconciler)
+                                                   period_of, require_reconciler, search_values_of)
 
 router = APIRouter()
 
@@ -47,7 +47,6 @@ def free_credit_lines(s, account_id: int, line_ids: list[int]):
 def search_context(runtime, user, account_id: int, line_ids: list[int], params) -> dict:
     from core.db import unit_of_work
     from core.models.company import Company
-    from core.money import parse_money
     from plugins.receivables.models import PAYMENT_FORMS
     from plugins.reconciliation.reconcile_many import totals_of
     from plugins.reconciliation.reconciler_queries import SearchFilters, search_invoices
@@ -58,21 +57,9 @@ def search_context(runtime, user, account_id: int, line_ids: list[int], params) 
         f = SearchFilters.around(lines[0]) if "de" not in params else SearchFilters()
         if "de" in params:
             f.first, f.last = period_of(params)
-            for attr, name, label in (("min_value", "valor_min", "Valor mínimo"),
-                                      ("max_value", "valor_max", "Valor máximo")):
-                raw = str(params.get(name) or "").strip()
-                if raw:
-                    try:
-                        setattr(f, attr, parse_money(raw, field=label))
-                    except ValueError as exc:
-                        raise ValidationError(str(exc), field=name) from None
+            search_values_of(params, f)
             f.customer = str(params.get("cliente") or "")
             f.payment_forms = tuple(v for v in params.getlist("forma") if v in dict(PAYMENT_FORMS))
-            number = str(params.get("fatura") or "").strip()
-            if number:
-                if not number.isdigit():
-                    raise ValidationError(f"Fatura/Documento: número inválido «{number}».", field="fatura")
-                f.number = int(number)
         rows = search_invoices(s, acc.company_id, f)
         company = s.get(Company, acc.company_id)
     statement = sum((ln.amount for ln in lines), Decimal("0.00"))

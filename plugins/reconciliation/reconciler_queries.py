@@ -319,7 +319,8 @@ class FoundInvoice:
         return "Aberto" if self.status == INVOICE_OPEN else "Pago"
 
 
-def _customer_clause(text: str):
+def party_clause(text: str):
+    """The customer/supplier typed in a search: name contains, CPF/CNPJ digits (3 or more) or code."""
     from core.br.documents import only_digits
 
     digits = only_digits(text)
@@ -353,7 +354,7 @@ def search_invoices(session: Session, company_id: int, f: SearchFilters, *, limi
     if f.max_value is not None:
         open_q, paid_q = open_q.where(Invoice.total <= f.max_value), paid_q.where(Settlement.amount <= f.max_value)
     if f.customer.strip():
-        clause = _customer_clause(f.customer.strip())
+        clause = party_clause(f.customer.strip())
         open_q, paid_q = open_q.where(clause), paid_q.where(clause)
     if f.payment_forms:
         open_q = open_q.where(Invoice.payment_form.in_(f.payment_forms))

@@ -96,6 +96,25 @@ def period_of(params) -> tuple[date | None, date | None]:
     return first, last
 
 
+def search_values_of(params, f) -> None:
+    """The search form's "Valor mínimo"/"Valor máximo" (`valor_min`/`valor_max`) and "Fatura/Documento"
+    (`fatura`) into the filters `f`; bad input is refused naming the field."""
+    from core.money import parse_money
+
+    for attr, name, label in (("min_value", "valor_min", "Valor mínimo"), ("max_value", "valor_max", "Valor máximo")):
+        raw = str(params.get(name) or "").strip()
+        if raw:
+            try:
+                setattr(f, attr, parse_money(raw, field=label))
+            except ValueError as exc:
+                raise ValidationError(str(exc), field=name) from None
+    number = str(params.get("fatura") or "").strip()
+    if number:
+        if not number.isdigit():
+            raise ValidationError(f"Fatura/Documento: número inválido «{number}».", field="fatura")
+        f.number = int(number)
+
+
 def _thousands(n: int) -> str:
     return f"{n:,}".replace(",", ".")  # 2.000, as pt-BR writes it
 

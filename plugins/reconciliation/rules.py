@@ -52,6 +52,7 @@ from plugins.receivables.settlement_models import Settlement
 from plugins.reconciliation.models import StatementLine
 from plugins.reconciliation.reconcile_models import (ORIGIN_RULE, PASS_APPROX, PASS_EXACT, Reconciliation,
                                                      ReconciliationItem, Suggestion)
+from plugins.reconciliation.suggestions import InvoiceCandidate
 from plugins.reconciliation.rules_models import (ACTION_CLASSIFY, ACTIONS, DIRECTION_BOTH,
                                                  DIRECTION_CREDIT, DIRECTION_DEBIT, DIRECTIONS, TEXT_CONTAINS,
                                                  TEXT_MODES, TEXT_REGEX, ReconciliationRule)
@@ -538,17 +539,7 @@ def _classify(session: Session, bank: Account, rule: ReconciliationRule, lines: 
         report.entries += len(done)
 
 
-@dataclass
-class _Found:
-    invoice_id: int
-    number: int
-    party_id: int
-    settlement_id: int | None
-    when: date
-    amount: Decimal
-
-
-def rule_candidates(session: Session, bank: Account, rule: ReconciliationRule, line) -> list[_Found]:
+def rule_candidates(session: Session, bank: Account, rule: ReconciliationRule, line) -> list[InvoiceCandidate]:
     """The invoices a "conciliar com candidatos" rule allows for a credit line (module docstring)."""
     from plugins.reconciliation.matching import reconciled_settlements
 
@@ -569,8 +560,8 @@ def rule_candidates(session: Session, bank: Account, rule: ReconciliationRule, l
     if rule.party_id is not None:
         open_q = open_q.where(Invoice.party_id == rule.party_id)
         settled_q = settled_q.where(Invoice.party_id == rule.party_id)
-    found = [_Found(i, n, p, None, d, t) for i, n, p, d, t in session.execute(open_q)]
-    found += [_Found(i, n, p, s, d, a) for i, n, p, s, d, a in session.execute(settled_q)]
+    found = [InvoiceCandidate(i, n, p, None, d, t) for i, n, p, d, t in session.execute(open_q)]
+    found += [InvoiceCandidate(i, n, p, s, d, a) for i, n, p, s, d, a in session.execute(settled_q)]
     found.sort(key=lambda f: (abs(line.amount - f.amount), abs((line.posted_on - f.when).days), f.number))
     return found
 

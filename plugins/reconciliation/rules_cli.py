@@ -8,18 +8,7 @@ from typing import Optional
 
 import typer
 
-
-def _run(work):
-    from core.cli import fail, runtime
-    from core.db import unit_of_work
-    from core.errors import ValidationError
-
-    rt = runtime(check_schema=True)
-    try:
-        with unit_of_work(rt.engine) as s:
-            return work(s, rt)
-    except ValidationError as exc:
-        fail(str(exc))
+from plugins.reconciliation.cli_support import run as _run
 
 
 def _company(s, empresa: int | None) -> int:

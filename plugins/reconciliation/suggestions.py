@@ -46,7 +46,8 @@ DAYS = 3
 
 
 @dataclass
-class _Found:
+class InvoiceCandidate:
+    """An open invoice (by due date) or an unreconciled settlement a credit line may match."""
     invoice_id: int
     number: int
     party_id: int
@@ -68,16 +69,16 @@ def get_line(session: Session, line_id: int) -> StatementLine:
     return line
 
 
-def _candidates(session: Session, line: StatementLine, company_id: int) -> list[_Found]:
+def _candidates(session: Session, line: StatementLine, company_id: int) -> list[InvoiceCandidate]:
     low, high = value_window(line.amount)
     first, last = line.posted_on - timedelta(days=DAYS), line.posted_on + timedelta(days=DAYS)
     # status and company checked here so the (due_date, total) index is the one used (see matching.py)
-    out = [_Found(i, n, p, None, d, t) for i, n, p, d, t, status, cid in session.execute(
+    out = [InvoiceCandidate(i, n, p, None, d, t) for i, n, p, d, t, status, cid in session.execute(
         select(Invoice.id, Invoice.number, Invoice.party_id, Invoice.due_date, Invoice.total, Invoice.status,
                Invoice.company_id)
         .where(Invoice.due_date.between(first, last), Invoice.total.between(low, high)))
         if status == INVOICE_OPEN and cid == company_id]
-    out += [_Found(i, n, p, s, d, a) for i, n, p, s, d, a in session.execute(
+    out += [InvoiceCandidate(i, n, p, s, d, a) for i, n, p, s, d, a in session.execute(
         select(Invoice.id, Invoice.number, Invoice.party_id, Settlement.id, Settlement.paid_on, Settlement.amount)
         .join(Invoice, Invoice.id == Settlement.invoice_id)
         .where(Settlement.paid_on.between(first, last), Settlement.amount.between(low, high),
@@ -106,7 +107,15 @@ def _days_text(days: int, kind: str) -> str:
     return f"{abs(days)} dia(s) {'depois' if days > 0 else 'antes'} d{kind}"
 
 
-def reasons_for(line: StatementLine, found: _Found, *, document: str | None, nosso_numero: int | None) -> tuple[list, int]:
+def document_reason(document: str | None, memo_digits: str, whose: str) -> str | None:
+    """"CPF do cliente (…) no histórico" when the party's CPF/CNPJ stands in the memo's digits, else None."""
+    doc = only_digits(document or "")
+    if len(doc) in (11, 14) and doc in memo_digits:
+        return f"{'CPF' if len(doc) == 11 else 'CNPJ'} {whose} ({document}) no histórico"
+    return None
+
+
+def reasons_for(line: StatementLine, found: InvoiceCandidate, *, document: str | None, nosso_numero: int | None) -> tuple[list, int]:
     """(reasons, evidence found in the memo) of one candidate."""
     diff = line.amount - found.amount
     days = (line.posted_on - found.when).days
@@ -116,9 +125,9 @@ def reasons_for(line: StatementLine, found: _Found, *, document: str | None, nos
                _days_text(days, kind)]
     memo = f"{line.memo} {line.payee}"
     digits, evidence = only_digits(memo), 0
-    doc = only_digits(document or "")
-    if len(doc) in (11, 14) and doc in digits:
-        reasons.append(f"{'CPF' if len(doc) == 11 else 'CNPJ'} do cliente ({document}) no histórico")
+    doc_reason = document_reason(document, digits, "do cliente")
+    if doc_reason:
+        reasons.append(doc_reason)
         evidence += 1
     if _number_in(found.number, memo):
         reasons.append(f"número da fatura {found.number} no histórico")

@@ -302,11 +302,9 @@ def reconcile_transfer(session: Session, line_id: int, transfer_id: int, *, orig
     """Reconcile a free statement line with a transfer that leaves (debit) or enters (credit) its account
     with the same amount. Never commits."""
     from plugins.reconciliation.matching import Candidate, FreeLine, record_reconciliations
-    from plugins.reconciliation.reconcile import AUDIT_KIND as LINE_KIND, _check_protection, _locked_line, line_label
+    from plugins.reconciliation.reconcile import AUDIT_KIND as LINE_KIND, _check_protection, free_line
 
-    line = _locked_line(session, line_id)
-    if line.reconciliation_id is not None:
-        raise ValidationError(f"O lançamento do extrato {line_label(line)} já está conciliado.", field="line_id")
+    line = free_line(session, line_id)
     t = get_transfer(session, transfer_id)
     side = {t.from_account_id: -t.amount, t.to_account_id: t.amount}.get(line.bank_account_id)
     if side is None:

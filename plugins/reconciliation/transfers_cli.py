@@ -10,6 +10,7 @@ from typing import Optional
 import typer
 
 from core.money import format_brl
+from plugins.reconciliation.cli_support import run_session as _run
 
 
 def _day(text: str | None, option: str) -> date | None:
@@ -23,19 +24,6 @@ def _day(text: str | None, option: str) -> date | None:
         return parse_date_text(text)
     except ValueError:
         fail(f"{option}: data inválida «{text}» (use DD/MM/AAAA)")
-
-
-def _run(work):
-    from core.cli import fail, runtime
-    from core.db import unit_of_work
-    from core.errors import ValidationError
-
-    rt = runtime(check_schema=True)
-    try:
-        with unit_of_work(rt.engine) as s:
-            return work(s)
-    except ValidationError as exc:
-        fail(str(exc))
 
 
 def _text(r: dict) -> str:

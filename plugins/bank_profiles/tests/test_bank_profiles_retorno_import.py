@@ -19,7 +19,7 @@ from plugins.bank_profiles.models import Boleto
 from plugins.bank_profiles.retorno import importar_retorno, summary
 from plugins.bank_profiles.retorno_models import RetornoImport, RetornoItem
 from plugins.bank_profiles.tests.profiles_world import ITAU, seed
-from plugins.bank_profiles.tests.retorno_files import build_retorno
+from plugins.bank_profiles.tests.retorno_files import ACCOUNTS, CHART, ITAU_HEADER, PAID_ON, build_retorno
 from plugins.receivables.billing import run_billing
 from plugins.receivables.models import INVOICE_SETTLED, Invoice
 from plugins.receivables.settlement_models import METHOD_PROFILE, Settlement
@@ -31,14 +31,6 @@ from tests.worldkit import entry_lines
 D = Decimal
 FIXTURES = Path(__file__).parent / "fixtures" / "cnab"
 ENABLED = ["receivables", "bank_profiles"]
-ACCOUNTS = {"receivable_account_code": "1.1.3.01", "revenue_account_code": "3.1.2.01",
-            "discount_account_code": "3.2.1.01", "surcharge_account_code": "3.1.3.01"}
-CHART = (("1.1.1.02", "Banco Itaú", "bank"), ("1.1.3.01", "Clientes", "receivable"),
-         ("3.1.01", "Receita de serviços", "revenue"), ("3.1.2.01", "Juros e multas recebidos", "revenue"),
-         ("3.2.1.01", "Descontos concedidos", "discount"), ("3.1.3.01", "Acréscimos recebidos", "surcharge"),
-         ("4.1.01", "Tarifas bancárias", "expense"))
-ITAU_HEADER = {"agencia": "1234", "conta": "56789", "conta_dv": "0"}
-PAID_ON = date(2027, 1, 8)
 
 
 @pytest.fixture

@@ -60,6 +60,38 @@ def _stored(bank_id: int) -> list[tuple]:
                                 .where(StatementLine.bank_account_id == bank_id)).all())
 
 
+def _upload(client, page_url: str, post_url: str, bank_id: int, days: int):
+    """Log in as "gerente", open `page_url` and post a generated "grande.ofx" of `days` days to `post_url`
+    for the bank account; (page, answer)."""
+    login(client, "gerente")
+    page = client.get(page_url)
+    answer = client.post(post_url, data={"csrf_token": csrf_of(page.text), "bank_account_id": str(bank_id)},
+                         files={"file": ("grande.ofx", generate_ofx(days), "application/x-ofx")})
+    assert answer.status_code == 200, answer.text
+    return page, answer
+
+
+def _job_file_id() -> int:
+    """The statement file of the (only) OFX import job."""
+    with unit_of_work(readonly=True) as s:
+        return s.scalar(select(Job.params).where(Job.kind == "reconciliation.ofx_import"))["file_id"]
+
+
+def _poll_until_done(client, file_id: int, running=None):
+    """Poll the job's progress fragment as the page's htmx does until it says done (60 s at most);
+    `running(fragment)` checks each fragment shown while the job runs. Returns the last fragment."""
+    url = f"/conciliacao/extratos/importacoes/{file_id}/progresso"
+    deadline = time.monotonic() + 60
+    while True:
+        fragment = client.get(url)
+        assert fragment.status_code == 200
+        if "data-extrato-job-done" in fragment.text or time.monotonic() > deadline:
+            return fragment
+        if running is not None:
+            running(fragment)
+        time.sleep(0.1)
+
+
 def test_parts_are_whole_days():
     txns = parse_ofx(generate_ofx(730), "x.ofx").accounts[0].transactions  # two lines a day
     parts = day_parts(txns, 3)
@@ -149,24 +181,15 @@ def test_small_file_is_imported_inline(rt, banks):
 def test_page_shows_the_progress_then_the_report(rt, banks):
     add_user(rt.engine, "gerente", admin=True)
     with TestClient(create_app(rt)) as client:
-        login(client, "gerente")
-        page = client.get("/conciliacao/extratos")
-        answer = client.post("/conciliacao/extratos", data={"csrf_token": csrf_of(page.text),
-                                                            "bank_account_id": str(banks["1.1.1.01"])},
-                             files={"file": ("grande.ofx", generate_ofx(365), "application/x-ofx")})
-        assert answer.status_code == 200, answer.text
+        _page, answer = _upload(client, "/conciliacao/extratos", "/conciliacao/extratos", banks["1.1.1.01"], 365)
         assert "data-extrato-job-done" in answer.text or "data-extrato-progress" in answer.text
-        with unit_of_work(readonly=True) as s:
-            file_id = s.scalar(select(Job.params).where(Job.kind == "reconciliation.ofx_import"))["file_id"]
+        file_id = _job_file_id()
         url = f"/conciliacao/extratos/importacoes/{file_id}/progresso"
-        deadline = time.monotonic() + 60
-        while True:
-            fragment = client.get(url)
-            assert fragment.status_code == 200
-            if "data-extrato-job-done" in fragment.text or time.monotonic() > deadline:
-                break
+
+        def running(fragment):
             assert f'hx-get="{url}"' in fragment.text and "de 365 lançamento(s) lidos" in fragment.text
-            time.sleep(0.1)
+
+        fragment = _poll_until_done(client, file_id, running)
         assert "Extrato grande.ofx importado." in fragment.text and "<span data-novos>365</span>" in fragment.text
         assert "(vinculada agora)" in fragment.text and "hx-get" not in fragment.text
         again = client.get(f"/conciliacao/extratos/importacoes/{file_id}")
@@ -194,21 +217,10 @@ def test_bank_accounts_upload_of_a_big_file_then_the_automatic_pass(rt, banks):
     conciliador" runs the automatic pass over the file's period and opens the reconciler."""
     add_user(rt.engine, "gerente", admin=True)
     with TestClient(create_app(rt)) as client:
-        login(client, "gerente")
-        page = client.get("/conciliacao/contas")
-        answer = client.post("/conciliacao/contas/extrato", data={"csrf_token": csrf_of(page.text),
-                                                                  "bank_account_id": str(banks["1.1.1.01"])},
-                             files={"file": ("grande.ofx", generate_ofx(200), "application/x-ofx")})
-        assert answer.status_code == 200, answer.text
+        page, answer = _upload(client, "/conciliacao/contas", "/conciliacao/contas/extrato", banks["1.1.1.01"], 200)
         assert "data-rc-contas" in answer.text and 'id="extrato-status"' in answer.text
-        with unit_of_work(readonly=True) as s:
-            file_id = s.scalar(select(Job.params).where(Job.kind == "reconciliation.ofx_import"))["file_id"]
-        deadline = time.monotonic() + 60
-        while True:
-            fragment = client.get(f"/conciliacao/extratos/importacoes/{file_id}/progresso")
-            if "data-extrato-job-done" in fragment.text or time.monotonic() > deadline:
-                break
-            time.sleep(0.1)
+        file_id = _job_file_id()
+        fragment = _poll_until_done(client, file_id)
         assert f'action="/conciliacao/contas/extrato/{file_id}/automatica"' in fragment.text
         opened = client.post(f"/conciliacao/contas/extrato/{file_id}/automatica", data={"csrf_token": csrf_of(page.text)})
         assert opened.status_code == 200, opened.text

@@ -6,6 +6,7 @@ says so; without payables the debit pane still shows stored transfer suggestions
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 from datetime import date
 
 from fastapi.testclient import TestClient
@@ -23,6 +24,14 @@ DAY = date(2026, 12, 10)
 PERIOD = {"de": "2026-12-01", "ate": "2026-12-31"}
 
 
+@contextmanager
+def _reconciler(runtime, w):
+    """A "gerente" logged in to the bank account's reconciler: (client, CSRF token, reconciler URL)."""
+    add_user(runtime.engine, "gerente", admin=True)
+    with TestClient(create_app(runtime)) as client:
+        yield client, login(client, "gerente"), f"/conciliacao/contas/{w.bank_id}"
+
+
 def test_debit_lines_with_payables_on_the_reconciler_page(prt):
     fw = seed_from_line(payables=True)
     w = fw.w
@@ -30,10 +39,7 @@ def test_debit_lines_with_payables_on_the_reconciler_page(prt):
     (a,) = launch(fw, "100,00", document="7781")
     (b,) = launch(fw, "100,00")
     one, two = import_lines(w, ("-250,00", "20261210", "PAGTO BOLETO"), ("-100,00", "20261210", "PAGTO NF 7781"))
-    add_user(prt.engine, "gerente", admin=True)
-    url = f"/conciliacao/contas/{w.bank_id}"
-    with TestClient(create_app(prt)) as client:
-        token = login(client, "gerente")
+    with _reconciler(prt, w) as (client, token, url):
         auto = client.post(url + "/automatica", data=PERIOD, headers={**HX, "X-CSRF-Token": token})
         assert auto.status_code == 200, auto.text
         assert "Débitos conciliados com faturas a pagar: 1 baixada(s) agora; 0 já baixada(s)." in auto.text
@@ -63,10 +69,7 @@ def test_debit_pane_without_payables_shows_transfer_suggestions(rt):
         for i in (1, 2):
             create_transfer(s, TransferFields(DAY, "500,00", w.bank_id, w.other_bank_id, f"Reserva {i}"))
     (lid,) = import_lines(w, ("-500,00", "20261210", "TED"))
-    add_user(rt.engine, "gerente", admin=True)
-    url = f"/conciliacao/contas/{w.bank_id}"
-    with TestClient(create_app(rt)) as client:
-        token = login(client, "gerente")
+    with _reconciler(rt, w) as (client, token, url):
         pane = client.get(url + f"/painel?linhas={lid}", headers=HX)
         assert pane.status_code == 200 and pane.text.count('data-tipo="transferencia"') == 2
         assert "para 1.1.1.02 - Banco Inter" in pane.text and 'data-rc-nova-pagar' not in pane.text
@@ -88,10 +91,7 @@ def test_search_payables_reconciles_only_at_zero_difference(prt):
     (paid,) = launch(fw, "40,00", DAY - timedelta(days=15))
     write_off_outside(prt, fw, paid, DAY - timedelta(days=15))
     (lid,) = import_lines(w, ("-95,00", "20261210", "PAGTO"))
-    add_user(prt.engine, "gerente", admin=True)
-    url = f"/conciliacao/contas/{w.bank_id}"
-    with TestClient(create_app(prt)) as client:
-        token = login(client, "gerente")
+    with _reconciler(prt, w) as (client, token, url):
         pane = client.get(url + f"/painel?linhas={lid}", headers=HX)
         assert 'data-rc-pane="debito"' in pane.text and "data-rc-buscar-pagar" in pane.text
         found = client.get(url + f"/linhas/{lid}/busca-pagar", headers=HX)
