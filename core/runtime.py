@@ -60,6 +60,11 @@ def set_current(runtime: Runtime | None) -> None:
     _current = runtime
 
 
+def current_or_none() -> "Runtime | None":
+    """The process's runtime, or None before `bootstrap` (library use outside Quita)."""
+    return _current
+
+
 def current() -> Runtime:
     if _current is None:
         raise RuntimeError("Quita não foi inicializado (chame core.runtime.bootstrap)")

@@ -25,8 +25,8 @@ PROJECT = "quita"
 hookspec = pluggy.HookspecMarker(PROJECT)
 hookimpl = pluggy.HookimplMarker(PROJECT)
 
-from hooks import events, guards, receivables, reconciliation, registration  # noqa: E402  (the markers must exist first)
+from hooks import events, guards, payables, receivables, reconciliation, registration  # noqa: E402  (the markers must exist first)
 
-SPEC_MODULES = (registration, guards, events, receivables, reconciliation)
+SPEC_MODULES = (registration, guards, events, receivables, payables, reconciliation)
 
 __all__ = ["hookimpl", "hookspec", "PROJECT", "SPEC_MODULES"]

@@ -13,7 +13,7 @@ from collections import defaultdict
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from core.money import ZERO
@@ -24,12 +24,16 @@ from plugins.receivables.settlement_models import Settlement
 
 def batch_credits(session: Session, bank_account_id: int, date_from: date, date_to: date) -> list[BatchCredit]:
     credited = func.coalesce(RetornoItem.data_credito, RetornoItem.data_ocorrencia)
+    # coalesce(data_credito, data_ocorrencia) in the period, as two ranges of ix_bank_profiles_retorno_item_credit
+    # (outcome, data_credito, data_ocorrencia) — SQLite and PostgreSQL use the index for both
+    in_period = or_(RetornoItem.data_credito.between(date_from, date_to),
+                    and_(RetornoItem.data_credito.is_(None), RetornoItem.data_ocorrencia.between(date_from, date_to)))
     rows = session.execute(
         select(RetornoItem.import_id, RetornoImport.filename, credited, RetornoItem.settlement_id,
                RetornoItem.valor_pago, RetornoItem.tarifa)
         .join(RetornoImport, RetornoImport.id == RetornoItem.import_id)
         .join(Settlement, Settlement.id == RetornoItem.settlement_id)
-        .where(RetornoItem.outcome == OUT_SETTLED, credited >= date_from, credited <= date_to,
+        .where(RetornoItem.outcome == OUT_SETTLED, in_period,
                Settlement.reversed.is_(False), Settlement.bank_account_id == bank_account_id)
         .order_by(RetornoItem.import_id, RetornoItem.id))
     groups: dict[tuple[int, date], dict] = defaultdict(lambda: {"ids": [], "total": ZERO, "name": ""})

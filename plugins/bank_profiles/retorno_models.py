@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Date, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import Date, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, deferred, mapped_column
 
 from core.model import Base, UTCDateTime, utcnow
@@ -60,6 +60,9 @@ class RetornoItem(Base):
     """One título of an imported retorno and its outcome."""
 
     __tablename__ = "bank_profiles_retorno_item"
+    # the reconciler's batch-credit lookup (`retorno_credits.batch_credits`): liquidated títulos credited in a
+    # period, coalesce(data_credito, data_ocorrencia) written as two ranges of this one index (migration 0002)
+    __table_args__ = (Index("ix_bank_profiles_retorno_item_credit", "outcome", "data_credito", "data_ocorrencia"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     import_id: Mapped[int] = mapped_column(ForeignKey("bank_profiles_retorno_import.id"), nullable=False, index=True)

@@ -237,7 +237,7 @@ def _pay(s, runtime, user, inst, kind: str | None, on: date, today: date, acc: d
     elif kind == "reverse":  # paid from the till by mistake, reversed, then paid from the bank
         write_off(s, inst, WriteOffRequest(paid_on=on, cash_account_id=acc[TILL]), runtime=runtime, user=user)
         reverse_writeoff(s, inst, reason="Baixa pela conta errada (caixa): o pagamento saiu do banco.", on=on,
-                         user=user)
+                         user=user, runtime=runtime)
     write_off(s, inst, req, runtime=runtime, user=user)
 
 

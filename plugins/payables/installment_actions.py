@@ -339,7 +339,7 @@ def _run_reverse(ctx, records, params):
 
     for inst in records:
         reverse_writeoff(ctx.session, inst, reason=params.reversal_reason, on=params.on, situation=params.situation,
-                         user=ctx.user)
+                         user=ctx.user, ctx=ctx)
 
 
 ACTIONS = (

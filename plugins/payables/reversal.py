@@ -17,6 +17,11 @@ while still open — the debt is whole again in the original installment; when t
 already paid, the reversal is refused until the remainder's own write-off is reversed
 (`REMAINDER_PAID`). The search of the manual (fornecedor / nosso número) is
 `plugins.payables.writeoff_search.search_reversible`.
+
+Other plugins are asked before anything is written: hook `before_payable_reverse(session, installment,
+writeoff, ctx)` (`hooks/payables.py`; e.g. the reconciler refuses a write-off reconciled in a batch or
+for a user without "Conciliação Bancária", otherwise frees the statement line), with the caller's
+`runtime` / `ctx` or else the process's current runtime.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from sqlalchemy.orm import Session
 from core.audit import record, snapshot
 from core.errors import ValidationError
 from core.ledger.services import reverse_entry
+from core.runtime import current_or_none
 from plugins.payables.launch import text_field
 from plugins.payables.models import STATUS_DELETED, STATUS_OPEN, PayableInstallment, PayableWriteOff
 from plugins.payables.writeoff import posting_date, refresh_invoice_status
@@ -61,12 +67,20 @@ def _checked(session: Session, inst: PayableInstallment, reason, on, situation) 
 
 
 def reverse_writeoff(session: Session, inst: PayableInstallment, *, reason: str, on: date | None = None,
-                     situation: str | None = None, user=None) -> PayableWriteOff:
+                     situation: str | None = None, user=None, runtime=None, ctx=None) -> PayableWriteOff:
     """Reverse the installment's active write-off (module docstring). Never commits; checks
-    everything before writing."""
+    everything before writing. `runtime` / `ctx` (`core.actions.ActionContext`; default: the process's
+    current runtime): the other plugins' `before_payable_reverse` runs (may refuse)."""
     session.flush()
     session.refresh(inst, with_for_update=True)
     wo, why, on = _checked(session, inst, reason, on, situation)
+    runtime = runtime if runtime is not None else getattr(ctx, "runtime", None) or current_or_none()
+    if runtime is not None:
+        from core.actions import ActionContext
+
+        ctx = ctx or ActionContext(session=session, user=user, runtime=runtime, company_id=inst.company_id,
+                                   justification=why)
+        runtime.hook.before_payable_reverse(session=session, installment=inst, writeoff=wo, ctx=ctx)  # may refuse
     before = {**snapshot(inst), "writeoff": snapshot(wo)}
     if wo.remainder_installment_id is not None:
         rest = session.get(PayableInstallment, wo.remainder_installment_id)

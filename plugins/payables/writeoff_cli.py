@@ -229,7 +229,7 @@ def register(pagar: typer.Typer) -> None:
                         s, company_id=company_id, supplier_id=supplier_id, our_number=nosso_numero)]
                 else:
                     wo = reverse_writeoff(s, installment_by_code(s, company_id, fatura), reason=motivo,
-                                          on=optional_date(data, "on"), situation=status)
+                                          on=optional_date(data, "on"), situation=status, runtime=rt)
                     row = writeoff_row(s, wo)
         except QuitaError as exc:
             refuse(exc)

@@ -32,6 +32,8 @@ Receivables' estorno of an invoice the reconciler reconciled: `before_reverse` (
 "faturas conciliadas em lote" and for users without the permission "Conciliador bancário"
 (`reconciler_web.PERM_RECONCILE`, the manual's "Conciliação Bancária") — and then
 `free_reversed_settlement`: the statement line becomes "Não conciliado" in the same unit of work.
+Payables' estorno of a reconciled write-off: the same rules (`before_payable_reverse`, hook of
+`hooks/payables.py`) by `payable_reversal_refusal` / `free_reversed_writeoff`.
 """
 
 from __future__ import annotations
@@ -229,7 +231,8 @@ def delete_created_payable(session: Session, item: ReconciliationItem, *, runtim
     inst = session.get(PayableInstallment, item.payable_installment_id)
     wo = session.get(PayableWriteOff, item.payable_writeoff_id) if item.payable_writeoff_id else None
     if wo is not None and not wo.reversed:
-        reverse_writeoff(session, inst, reason=f"{REMOVAL_REASON}: {why}"[:250], on=wo.paid_on, user=user)
+        reverse_writeoff(session, inst, reason=f"{REMOVAL_REASON}: {why}"[:250], on=wo.paid_on, user=user,
+                         runtime=runtime)  # the reconciliation is already undone: the hook lets it through
     delete_invoice(session, inst, reason=f"{REMOVAL_REASON}: {why}"[:250], runtime=runtime, user=user)
     return inst.code
 
@@ -268,13 +271,18 @@ def new_transfer_from_line(session: Session, line_id: int, fields: TransferFromL
     return rec
 
 
-# --- receivables' estorno of a reconciled settlement ----------------------------------------------
+# --- estorno of a reconciled settlement (receivables) or write-off (payables) ------------------------
 
-def _active_items_of(session: Session, settlement_id: int) -> list[tuple[ReconciliationItem, Reconciliation]]:
+def _active_items_of(session: Session, settlement_id: int | None = None, *,
+                     payable_writeoff_id: int | None = None) -> list[tuple[ReconciliationItem, Reconciliation]]:
+    """The items of current (not undone) reconciliations holding a receivables settlement or a payables
+    write-off."""
+    target = (ReconciliationItem.settlement_id == settlement_id if payable_writeoff_id is None
+              else ReconciliationItem.payable_writeoff_id == payable_writeoff_id)
     return list(session.execute(
         select(ReconciliationItem, Reconciliation)
         .join(Reconciliation, Reconciliation.id == ReconciliationItem.reconciliation_id)
-        .where(ReconciliationItem.settlement_id == settlement_id, Reconciliation.undone_at.is_(None))).all())
+        .where(target, Reconciliation.undone_at.is_(None))).all())
 
 
 def _is_batch(session: Session, rec: Reconciliation) -> bool:
@@ -285,43 +293,72 @@ def _is_batch(session: Session, rec: Reconciliation) -> bool:
     return items > 1
 
 
+def _refusal(session: Session, found, n, user) -> str | None:
+    """The manual's refusals for reconciled items `found` of the invoice named `n` (None = allowed)."""
+    from core.auth import has_permission
+    from plugins.reconciliation.reconciler_web import PERM_RECONCILE
+
+    if not found:
+        return None
+    if any(_is_batch(session, rec) for _item, rec in found):
+        return BATCH_REVERSAL_REFUSED.format(n=n)
+    if user is not None and not has_permission(user, PERM_RECONCILE):
+        return PERMISSION_REVERSAL_REFUSED.format(n=n)
+    return None
+
+
+def _free(session: Session, found, *, user, reason: str) -> list[int]:
+    """Undo the reconciliations of `found` (allowed by `_refusal`), audited: the freed line ids."""
+    from plugins.reconciliation.reconcile import AUDIT_KIND
+    from plugins.reconciliation.transfers import _undo
+
+    recs = list({rec.id: rec for _item, rec in found}.values())
+    freed = _undo(session, recs, user=user)
+    for rec in recs:
+        audit.record(session, action="reconciliation.unreconcile", target_kind=AUDIT_KIND,
+                     target_id=freed[0] if freed else rec.id, user=user,
+                     before={"reconciliation_id": rec.id}, after={"line_ids": freed, "reason": reason},
+                     company_id=rec.company_id)
+    session.flush()
+    return freed
+
+
 def reversal_refusal(session: Session, invoice, settlement, user) -> str | None:
     """Why receivables may not reverse `settlement` of `invoice` (None = allowed): a reconciled settlement
     of a batch ("faturas conciliadas em lote não podem ser estornadas"), or one the reconciler settled
     and the user lacks the permission "Conciliação Bancária". `user` None = the system (CLI)."""
-    from core.auth import has_permission
-    from plugins.reconciliation.reconciler_web import PERM_RECONCILE
-
-    found = _active_items_of(session, settlement.id)
-    if not found:
-        return None
-    if any(_is_batch(session, rec) for _item, rec in found):
-        return BATCH_REVERSAL_REFUSED.format(n=invoice.number)
-    if user is not None and not has_permission(user, PERM_RECONCILE):
-        return PERMISSION_REVERSAL_REFUSED.format(n=invoice.number)
-    return None
+    return _refusal(session, _active_items_of(session, settlement.id), invoice.number, user)
 
 
 def free_reversed_settlement(session: Session, invoice, settlement, *, user=None) -> list[int]:
     """Receivables is reversing `settlement` (allowed by `reversal_refusal`): its reconciliation is undone
     and its statement lines become "Não conciliado" (their ids). The reconciler does not reverse anything
     itself: the estorno posts the counter-entry. Linking the invoice again is done in the reconciler."""
-    from plugins.reconciliation.reconcile import AUDIT_KIND
-    from plugins.reconciliation.transfers import _undo
-
-    refusal = reversal_refusal(session, invoice, settlement, user)
+    found = _active_items_of(session, settlement.id)
+    refusal = _refusal(session, found, invoice.number, user)
     if refusal:
         raise ValidationError(refusal, field="invoice")
-    recs = [rec for _item, rec in _active_items_of(session, settlement.id)]
-    freed = _undo(session, recs, user=user)
-    for rec in recs:
-        audit.record(session, action="reconciliation.unreconcile", target_kind=AUDIT_KIND,
-                     target_id=freed[0] if freed else rec.id, user=user,
-                     before={"reconciliation_id": rec.id},
-                     after={"line_ids": freed, "reason": f"estorno da fatura {invoice.number} no contas a receber"},
-                     company_id=rec.company_id)
-    session.flush()
-    return freed
+    return _free(session, found, user=user, reason=f"estorno da fatura {invoice.number} no contas a receber")
+
+
+def payable_reversal_refusal(session: Session, installment, writeoff, user) -> str | None:
+    """The same refusals for payables' estorno of a reconciled write-off (`writeoff` of the fatura a pagar
+    `installment`): "A fatura a pagar 12 foi conciliada em lote …" / "… somente usuários com a permissão …"."""
+    return _refusal(session, _active_items_of(session, payable_writeoff_id=writeoff.id),
+                    f"a pagar {installment.code}", user)
+
+
+def free_reversed_writeoff(session: Session, installment, writeoff, *, user=None) -> list[int]:
+    """Payables is reversing `writeoff` (hook `before_payable_reverse`): refused as `payable_reversal_refusal`
+    says, otherwise its reconciliation is undone and the statement lines become "Não conciliado" (their ids).
+    The reconciler's own reversals (unreconcile, a divergent write-off made again) reach here with no
+    current reconciliation of the write-off: nothing to do."""
+    found = _active_items_of(session, payable_writeoff_id=writeoff.id)
+    refusal = _refusal(session, found, f"a pagar {installment.code}", user)
+    if refusal:
+        raise ValidationError(refusal, field="installment")
+    return _free(session, found, user=user,
+                 reason=f"estorno da baixa da fatura a pagar {installment.code} no contas a pagar")
 
 
 def created_payable_label(session: Session, item: ReconciliationItem) -> str:

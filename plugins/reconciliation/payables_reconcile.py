@@ -98,7 +98,8 @@ def reconcile_payable(session: Session, line_id: int, installment_id: int, *, wr
                 f"{line.posted_on:%d/%m/%Y}): estorne-a pelo Contas a Pagar antes de conciliar.", field="installment")
         else:  # divergent date / value / account: reverse, write off again as the statement says
             inst = session.get(PayableInstallment, current.installment_id)
-            reverse_writeoff(session, inst, reason=why[:250], on=max(current.paid_on, line.posted_on), user=user)
+            reverse_writeoff(session, inst, reason=why[:250], on=max(current.paid_on, line.posted_on), user=user,
+                             runtime=runtime)  # not reconciled (checked above): the hook lets it through
             wo, created, replaced = statement_writeoff(session, inst, line, bank, runtime=runtime, user=user), True, \
                 current
     rec = record_line(session, bank, line, Candidate(None, None, wo.entry_id, payable_installment_id=inst.id,
@@ -127,7 +128,8 @@ def undo_payable_item(session: Session, item: ReconciliationItem, rec: Reconcili
     wo = session.get(PayableWriteOff, item.payable_writeoff_id)
     if not wo.reversed:
         reverse_writeoff(session, inst, reason=f"{UNRECONCILE_REASON}: {why}"[:250],
-                         on=max(wo.paid_on, rec.posted_on), user=user)
+                         on=max(wo.paid_on, rec.posted_on), user=user,
+                         runtime=runtime)  # `rec` is already undone (`unreconcile`): the hook lets it through
     if item.replaced_payable_writeoff_id is None:
         return "reopened", inst.code
     old = session.get(PayableWriteOff, item.replaced_payable_writeoff_id)

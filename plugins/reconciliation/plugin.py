@@ -13,11 +13,12 @@ the automatic pass. `batch_credit.py` reconciles a retorno credited as one line 
 `reconciliation_batch_credits`, answered by bank_profiles), `reconcile_many.py` several lines of a day ×
 several invoices (`reconciler_many_web.py`). `from_line.py` creates a receivable / payable / transfer from a
 line and reconciles it (`from_line_web.py`; `before_reverse` guards receivables' estorno of a reconciled
-settlement), `transfers_web.py` the page "Transferência entre contas". `rules.py` the user rules ("Cadastro
-de Regras": `rules_models.py`, page `rules_web.py`, `quita conciliacao regras` in `rules_cli.py`), applied by
-the automatic pass after the manual's rule 1. `statement_jobs.py` imports a big OFX as a `core.jobs` job
-(settings in `settings.py`), `account_links.py` lists / changes / removes the links of the statement's
-accounts (`quita ofx vinculos`, section of the bank accounts page).
+settlement, `before_payable_reverse` payables' estorno of a reconciled write-off), `transfers_web.py` the
+page "Transferência entre contas". `rules.py` the user rules ("Cadastro de Regras": `rules_models.py`, page
+`rules_web.py`, `quita conciliacao regras` in `rules_cli.py`), applied by the automatic pass after the
+manual's rule 1. `statement_jobs.py` imports a big OFX as a `core.jobs` job (settings in `settings.py`),
+`account_links.py` lists / changes / removes the links of the statement's accounts (`quita ofx vinculos`,
+section of the bank accounts page).
 """
 
 from pathlib import Path
@@ -130,6 +131,14 @@ def before_reverse(session, invoice, settlement, ctx):
 
 
 @hookimpl
+def before_payable_reverse(session, installment, writeoff, ctx):
+    """Payables' estorno of a write-off reconciled here: the same rules as `before_reverse` (`from_line.py`)."""
+    from plugins.reconciliation.from_line import free_reversed_writeoff
+
+    free_reversed_writeoff(session, installment, writeoff, user=getattr(ctx, "user", None))
+
+
+@hookimpl
 def register_demo_loaders(register):
     from plugins.reconciliation.demo import load
 
@@ -138,7 +147,9 @@ def register_demo_loaders(register):
 
 @hookimpl
 def action_blockers(action, records, params, ctx):
-    """The same refusal before the "Estorno de Faturas" dialog runs (read only)."""
+    """The same refusal before the "Estorno de Faturas" dialog runs (read only); payables' "Estornar baixa" too."""
+    if action.name == "payables.installment.reverse":
+        return _payable_reverse_blockers(records, ctx)
     if action.name != "receivables.invoice.reverse":
         return None
     from core.actions import Blocker
@@ -151,4 +162,18 @@ def action_blockers(action, records, params, ctx):
         msg = reversal_refusal(ctx.session, inv, s, ctx.user) if s is not None else None
         if msg:
             out.append(Blocker(inv.id, "conciliacao.estorno", msg))
+    return out
+
+
+def _payable_reverse_blockers(records, ctx):
+    from core.actions import Blocker
+    from plugins.payables.reversal import active_writeoff
+    from plugins.reconciliation.from_line import payable_reversal_refusal
+
+    out = []
+    for inst in records:
+        wo = active_writeoff(ctx.session, inst)
+        msg = payable_reversal_refusal(ctx.session, inst, wo, ctx.user) if wo is not None else None
+        if msg:
+            out.append(Blocker(inst.id, "conciliacao.estorno", msg))
     return out
