@@ -17,29 +17,11 @@ NEW_ORIGINS = "origin IN ('automatica', 'sugestao', 'manual', 'regra')"
 
 
 def _origins(old: str, new: str) -> None:
-    if op.get_bind().dialect.name != 'sqlite':
-        op.drop_constraint(op.f('ck_reconciliation_reconciliation_origin_valid'), 'reconciliation_reconciliation',
-                           type_='check')
-        op.create_check_constraint(op.f('ck_reconciliation_reconciliation_origin_valid'),
-                                   'reconciliation_reconciliation', new)
-        return
-    # SQLite cannot alter a CHECK constraint, and batch mode's copy would DROP a table that statement lines
-    # and items point at (refused with foreign keys on, even deferred; a rename rewrites their references).
-    # A CHECK change does not touch the stored rows, so the table's SQL is edited in place — SQLite's own
-    # procedure for such changes (https://www.sqlite.org/lang_altertable.html, "writable_schema" and a
-    # new schema_version so every connection reads the schema again). Valid because the rows already
-    # satisfy the new CHECK (upgrade: one more value; downgrade: 'regra' rows rewritten first).
-    bind = op.get_bind()
-    table = 'reconciliation_reconciliation'
-    sql = bind.exec_driver_sql(f"SELECT sql FROM sqlite_master WHERE type = 'table' AND name = '{table}'").scalar()
-    if old not in sql:
-        raise RuntimeError(f'{table}: CHECK de origem inesperado: {sql}')
-    version = bind.exec_driver_sql('PRAGMA schema_version').scalar()
-    bind.exec_driver_sql('PRAGMA writable_schema = ON')
-    bind.exec_driver_sql("UPDATE sqlite_master SET sql = ? WHERE type = 'table' AND name = ?",
-                         (sql.replace(old, new), table))
-    bind.exec_driver_sql(f'PRAGMA schema_version = {int(version) + 1}')
-    bind.exec_driver_sql('PRAGMA writable_schema = OFF')
+    # On SQLite batch mode rebuilds the table (core.migrate runs it with foreign keys off, so the
+    # statement lines and items that point at it are kept); elsewhere the constraint is altered.
+    with op.batch_alter_table('reconciliation_reconciliation', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('ck_reconciliation_reconciliation_origin_valid'), type_='check')
+        batch_op.create_check_constraint(batch_op.f('ck_reconciliation_reconciliation_origin_valid'), sa.text(new))
 
 
 def upgrade() -> None:
